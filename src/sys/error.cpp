@@ -1,0 +1,95 @@
+#include "evq/sys/error.hpp"
+
+#include <array>
+#include <cstring>
+#include <functional>
+#include <string>
+
+namespace evq::sys {
+namespace {
+
+constexpr std::array<std::string_view, static_cast<std::size_t>(Op::count_)> kNames{
+    "socket",      "bind",        "listen",     "accept",     "connect",    "read",
+    "write",       "send",        "recv",       "sendto",     "recvfrom",   "shutdown",
+    "setsockopt",  "getsockopt",  "getsockname", "getpeername", "pipe",     "socketpair",
+    "dup",         "close",       "fcntl",      "eventfd",    "create event queue",
+    "register",    "reregister",  "deregister", "poll",       "wake"};
+
+// What a user can do about the errors they cause, by operation.
+std::string_view hint(Op op, int err) {
+  switch (op) {
+    case Op::register_:
+      if (err == EEXIST) return " (this fd is already registered with this Poll; use reregister)";
+      if (err == EPERM) return " (regular files and directories cannot be polled)";
+      if (err == EBADF) return " (not an open file descriptor)";
+      break;
+    case Op::reregister:
+    case Op::deregister:
+      if (err == ENOENT) return " (this fd is not registered with this Poll)";
+      if (err == EBADF) return " (not an open file descriptor; deregister before closing)";
+      break;
+    case Op::accept:
+    case Op::socket:
+    case Op::pipe:
+    case Op::socketpair:
+    case Op::dup:
+    case Op::eventfd:
+      if (err == EMFILE || err == ENFILE)
+        return " (out of file descriptors: close some or raise `ulimit -n`)";
+      break;
+    default:
+      break;
+  }
+  return {};
+}
+
+class OsCategory final : public std::error_category {
+ public:
+  OsCategory() = default;
+  void set_op(Op op) { op_ = op; }
+  const char* name() const noexcept override { return kNames[static_cast<std::size_t>(op_)].data(); }
+  std::string message(int ev) const override {
+    std::string m(kNames[static_cast<std::size_t>(op_)]);
+    m += ": ";
+    m += std::strerror(ev);
+    m += hint(op_, ev);
+    return m;
+  }
+  // Compare like system_category: errno values map onto the portable std::errc conditions.
+  std::error_condition default_error_condition(int ev) const noexcept override {
+    return std::system_category().default_error_condition(ev);
+  }
+
+ private:
+  Op op_ = Op::socket;
+};
+
+struct Categories {
+  std::array<OsCategory, static_cast<std::size_t>(Op::count_)> all;
+  Categories() {
+    for (std::size_t i = 0; i < all.size(); ++i) all[i].set_op(static_cast<Op>(i));
+  }
+};
+
+const Categories& categories() {
+  static const Categories c;
+  return c;
+}
+
+}  // namespace
+
+std::string_view op_name(Op op) noexcept { return kNames[static_cast<std::size_t>(op)]; }
+
+const std::error_category& os_category(Op op) noexcept {
+  return categories().all[static_cast<std::size_t>(op)];
+}
+
+bool is_would_block(const std::error_code& ec) noexcept {
+  if (ec.value() != EAGAIN && ec.value() != EWOULDBLOCK) return false;
+  const auto& all = categories().all;
+  const auto* c = &ec.category();
+  std::less<> before;
+  return !before(c, &all.front()) && before(c, &all.back() + 1);
+}
+
+}  // namespace evq::sys
