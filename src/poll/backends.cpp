@@ -20,12 +20,16 @@ constexpr std::string_view kNames[] = {
 static_assert(std::size(kNames) == std::size(kBackends));
 }  // namespace
 
-std::span<const BackendEntry> backend_entries() noexcept { return kBackends; }
+std::span<const BackendEntry> backend_entries() noexcept {
+  return kBackends;
+}
 
 }  // namespace evq::poll::detail
 
 namespace evq::poll {
 
-std::span<const std::string_view> backend_names() noexcept { return detail::kNames; }
+std::span<const std::string_view> backend_names() noexcept {
+  return detail::kNames;
+}
 
 }  // namespace evq::poll

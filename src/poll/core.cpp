@@ -107,13 +107,17 @@ Result<void> Registry::reregister(int fd, Token token, Interest interest) const 
   return core_->backend->modify(fd, token, interest);
 }
 
-Result<void> Registry::deregister(int fd) const { return core_->backend->remove(fd); }
+Result<void> Registry::deregister(int fd) const {
+  return core_->backend->remove(fd);
+}
 
 void Registry::rearm(int fd, Interest direction) const noexcept {
   if (core_->needs_rearm) core_->backend->rearm(fd, direction);
 }
 
-std::string_view Registry::backend_name() const noexcept { return core_->name; }
+std::string_view Registry::backend_name() const noexcept {
+  return core_->name;
+}
 
 Result<void> Registry::register_(Source& source, Token token, Interest interest) const {
   if (source.core_) return fail(sys::os_error(EEXIST, sys::Op::register_));
@@ -145,7 +149,9 @@ Source& Source::operator=(Source&& other) noexcept {
   return *this;
 }
 
-Source::~Source() { (void)close(); }
+Source::~Source() {
+  (void)close();
+}
 
 void Source::rearm(Interest direction) noexcept {
   if (core_) core_->backend->rearm(fd_.get(), direction);
@@ -187,7 +193,9 @@ Waker& Waker::operator=(Waker&& other) noexcept {
   return *this;
 }
 
-Waker::~Waker() { release(); }
+Waker::~Waker() {
+  release();
+}
 
 void Waker::release() noexcept {
   if (core_) core_->has_waker.store(false);
@@ -201,4 +209,3 @@ void Waker::wake() const noexcept {
 }
 
 }  // namespace evq::poll
-

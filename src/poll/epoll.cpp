@@ -65,7 +65,8 @@ class EpollBackend final : public Backend {
     const int n = ::epoll_wait(ep_.get(), raw_.data(), static_cast<int>(cap), timeout_ms);
     if (n < 0) return fail(sys::last_error(Op::poll_wait));
     for (int i = 0; i < n; ++i) {
-      out[i] = Event(Token(static_cast<std::uintptr_t>(raw_[i].data.u64)), from_epoll(raw_[i].events));
+      out[i] =
+          Event(Token(static_cast<std::uintptr_t>(raw_[i].data.u64)), from_epoll(raw_[i].events));
     }
     return static_cast<std::size_t>(n);
   }

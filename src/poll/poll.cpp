@@ -1,11 +1,13 @@
 // The poll(2) backend (any POSIX): edge triggering emulated on level-triggered poll(2).
 //
 // Protocol (mio's selector/poll.rs, in our terms):
-//  - Each registration keeps its interest and the subset currently `armed`. wait() polls only
-//    armed directions. A reported direction is disarmed; error, hang-up and POLLNVAL disarm
-//    everything (poll(2) reports them whatever is asked, so keeping anything armed would spin).
-//  - rearm(fd, direction) after would_block arms that direction again, so the next readiness
-//    is reported: one event per readiness change, as on epoll.
+//  - Each registration keeps its interest, the subset currently `armed`, and whether it is
+//    `watched` at all. wait() polls watched fds for their armed directions; poll(2) adds error
+//    and hang-up on its own, so a watched fd with nothing armed still reports those (one edge,
+//    as epoll does). A reported direction is disarmed; error, hang-up and POLLNVAL unwatch the
+//    fd entirely (they are levels: keeping it in the set would spin).
+//  - rearm(fd, direction) after would_block arms that direction again (and watches the fd), so
+//    the next readiness is reported: one event per readiness change, as on epoll.
 //  - The set lives under `mu_`. wait() copies the armed set into `scratch_`, polls the copy
 //    without the lock, then maps results back through the current set under the lock: an fd
 //    removed meanwhile is not in the set and is never reported.
@@ -15,6 +17,7 @@
 //  - Results are scanned from a rotating start, so with a small Events capacity no ready source
 //    waits behind others forever.
 #include <poll.h>
+#include <sys/stat.h>
 
 #include <mutex>
 #include <vector>
@@ -56,12 +59,16 @@ class PollBackend final : public Backend {
   explicit PollBackend(Signal& signal) noexcept : signal_(signal) {}
 
   Result<void> add(int fd, Token token, Interest interest) override {
-    if (fd < 0) return fail(sys::os_error(EBADF, Op::register_));
+    // Refuse what epoll refuses, so both backends agree: poll(2) would call a file always ready.
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return fail(sys::last_error(Op::register_));
+    if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+      return fail(sys::os_error(EPERM, Op::register_));
     std::lock_guard lock(mu_);
     if (find(fd)) return fail(sys::os_error(EEXIST, Op::register_));
     if (static_cast<std::size_t>(fd) >= pos_.size()) pos_.resize(fd + 1, 0);
     const short mask = to_poll(interest);
-    entries_.push_back({fd, token, mask, mask});
+    entries_.push_back({fd, token, mask, mask, true});
     pos_[fd] = entries_.size();
     changed();
     return {};
@@ -73,6 +80,7 @@ class PollBackend final : public Backend {
     if (!e) return fail(sys::os_error(ENOENT, Op::reregister));
     e->token = token;
     e->interest = e->armed = to_poll(interest);
+    e->watched = true;
     changed();
     return {};
   }
@@ -96,8 +104,9 @@ class PollBackend final : public Backend {
     Entry* e = find(fd);
     if (!e) return;
     const short add = to_poll(direction) & e->interest & ~e->armed;
-    if (add == 0) return;
+    if (add == 0 && e->watched) return;
     e->armed |= add;
+    e->watched = true;
     changed();
   }
 
@@ -119,6 +128,7 @@ class PollBackend final : public Backend {
     Token token;
     short interest;  // poll(2) bits of the registered interest
     short armed;     // the subset wait() asks for
+    bool watched;    // in the polled set (false after an error or hang-up was reported)
   };
 
   Entry* find(int fd) noexcept {
@@ -136,7 +146,7 @@ class PollBackend final : public Backend {
     scratch_.resize(entries_.size());
     for (std::size_t i = 0; i < entries_.size(); ++i) {
       const Entry& e = entries_[i];
-      scratch_[i] = {e.armed ? e.fd : -1, e.armed, 0};  // poll(2) skips negative fds
+      scratch_[i] = {e.watched ? e.fd : -1, e.armed, 0};  // poll(2) skips negative fds
     }
     polling_ = true;
   }
@@ -159,8 +169,11 @@ class PollBackend final : public Backend {
       out[n++] = Event(e->token, from_poll(ev));
       short disarm = ev & (POLLOUT | POLLPRI);
       if (ev & kRead) disarm |= kRead;
-      if (ev & kAlways) disarm = e->armed;
       e->armed &= ~disarm;
+      if (ev & kAlways) {
+        e->armed = 0;
+        e->watched = false;
+      }
     }
     start_ = start + n;
     return n;
@@ -168,11 +181,11 @@ class PollBackend final : public Backend {
 
   Signal& signal_;
   std::mutex mu_;
-  std::vector<Entry> entries_;      // the registered set
-  std::vector<std::size_t> pos_;    // fd -> index in entries_ + 1; 0: not registered
-  std::vector<pollfd> scratch_;     // the copy poll(2) works on (wait() only)
-  std::size_t start_ = 0;           // where collect() starts scanning (wait() only)
-  bool polling_ = false;            // wait() is inside poll(2) on a copy
+  std::vector<Entry> entries_;    // the registered set
+  std::vector<std::size_t> pos_;  // fd -> index in entries_ + 1; 0: not registered
+  std::vector<pollfd> scratch_;   // the copy poll(2) works on (wait() only)
+  std::size_t start_ = 0;         // where collect() starts scanning (wait() only)
+  bool polling_ = false;          // wait() is inside poll(2) on a copy
 };
 
 }  // namespace

@@ -12,6 +12,8 @@ Result<std::unique_ptr<Signal>> make_eventfd_signal() {
   return std::make_unique<Signal>(sys::Fd(fd), sys::Fd());
 }
 
-Result<std::unique_ptr<Signal>> make_signal() { return make_eventfd_signal(); }
+Result<std::unique_ptr<Signal>> make_signal() {
+  return make_eventfd_signal();
+}
 
 }  // namespace evq::poll::detail

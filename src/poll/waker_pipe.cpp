@@ -31,7 +31,9 @@ Result<std::unique_ptr<Signal>> make_pipe_signal() {
 }
 
 #ifndef __linux__
-Result<std::unique_ptr<Signal>> make_signal() { return make_pipe_signal(); }
+Result<std::unique_ptr<Signal>> make_signal() {
+  return make_pipe_signal();
+}
 #endif
 
 }  // namespace evq::poll::detail

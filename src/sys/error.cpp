@@ -9,11 +9,34 @@ namespace evq::sys {
 namespace {
 
 constexpr std::array<std::string_view, static_cast<std::size_t>(Op::count_)> kNames{
-    "socket",      "bind",        "listen",     "accept",     "connect",    "read",
-    "write",       "send",        "recv",       "sendto",     "recvfrom",   "shutdown",
-    "setsockopt",  "getsockopt",  "getsockname", "getpeername", "pipe",     "socketpair",
-    "dup",         "close",       "fcntl",      "eventfd",    "create event queue",
-    "register",    "reregister",  "deregister", "poll",       "wake"};
+    "socket",
+    "bind",
+    "listen",
+    "accept",
+    "connect",
+    "read",
+    "write",
+    "send",
+    "recv",
+    "sendto",
+    "recvfrom",
+    "shutdown",
+    "setsockopt",
+    "getsockopt",
+    "getsockname",
+    "getpeername",
+    "pipe",
+    "socketpair",
+    "dup",
+    "close",
+    "fcntl",
+    "eventfd",
+    "create event queue",
+    "register",
+    "reregister",
+    "deregister",
+    "poll",
+    "wake"};
 
 // What a user can do about the errors they cause, by operation.
 std::string_view hint(Op op, int err) {
@@ -47,7 +70,9 @@ class OsCategory final : public std::error_category {
  public:
   OsCategory() = default;
   void set_op(Op op) { op_ = op; }
-  const char* name() const noexcept override { return kNames[static_cast<std::size_t>(op_)].data(); }
+  const char* name() const noexcept override {
+    return kNames[static_cast<std::size_t>(op_)].data();
+  }
   std::string message(int ev) const override {
     std::string m(kNames[static_cast<std::size_t>(op_)]);
     m += ": ";
@@ -67,7 +92,8 @@ class OsCategory final : public std::error_category {
 struct Categories {
   std::array<OsCategory, static_cast<std::size_t>(Op::count_)> all;
   Categories() {
-    for (std::size_t i = 0; i < all.size(); ++i) all[i].set_op(static_cast<Op>(i));
+    for (std::size_t i = 0; i < all.size(); ++i)
+      all[i].set_op(static_cast<Op>(i));
   }
 };
 
@@ -78,7 +104,9 @@ const Categories& categories() {
 
 }  // namespace
 
-std::string_view op_name(Op op) noexcept { return kNames[static_cast<std::size_t>(op)]; }
+std::string_view op_name(Op op) noexcept {
+  return kNames[static_cast<std::size_t>(op)];
+}
 
 const std::error_category& os_category(Op op) noexcept {
   return categories().all[static_cast<std::size_t>(op)];

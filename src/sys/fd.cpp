@@ -34,7 +34,8 @@ Result<std::pair<Fd, Fd>> pipe() noexcept {
 
 Result<std::size_t> read(int fd, void* buf, std::size_t len) noexcept {
   ssize_t n;
-  do n = ::read(fd, buf, len);
+  do
+    n = ::read(fd, buf, len);
   while (n < 0 && errno == EINTR);
   if (n < 0) return fail(last_error(Op::read));
   return static_cast<std::size_t>(n);
@@ -42,7 +43,8 @@ Result<std::size_t> read(int fd, void* buf, std::size_t len) noexcept {
 
 Result<std::size_t> write(int fd, const void* buf, std::size_t len) noexcept {
   ssize_t n;
-  do n = ::write(fd, buf, len);
+  do
+    n = ::write(fd, buf, len);
   while (n < 0 && errno == EINTR);
   if (n < 0) return fail(last_error(Op::write));
   return static_cast<std::size_t>(n);

@@ -11,7 +11,8 @@ namespace {
 template <class F>
 Result<std::size_t> retry_io(Op op, F f) noexcept {
   ssize_t n;
-  do n = f();
+  do
+    n = f();
   while (n < 0 && errno == EINTR);
   if (n < 0) return fail(last_error(op));
   return static_cast<std::size_t>(n);
@@ -57,7 +58,8 @@ Result<Fd> listen_on(const SocketAddr& addr, int backlog) noexcept {
 Result<std::pair<Fd, SocketAddr>> accept(int fd) noexcept {
   SocketAddr peer;
   int r;
-  do r = ::accept4(fd, peer.native_mut(), peer.native_len_mut(), SOCK_NONBLOCK | SOCK_CLOEXEC);
+  do
+    r = ::accept4(fd, peer.native_mut(), peer.native_len_mut(), SOCK_NONBLOCK | SOCK_CLOEXEC);
   while (r < 0 && errno == EINTR);
   if (r < 0) return fail(last_error(Op::accept));
   return std::pair{Fd(r), peer};

@@ -51,8 +51,12 @@ std::string_view op_name(Op op) noexcept;
 // (registering an fd twice, polling a regular file, ...).
 const std::error_category& os_category(Op op) noexcept;
 
-inline std::error_code os_error(int err, Op op) noexcept { return {err, os_category(op)}; }
-inline std::error_code last_error(Op op) noexcept { return os_error(errno, op); }
+inline std::error_code os_error(int err, Op op) noexcept {
+  return {err, os_category(op)};
+}
+inline std::error_code last_error(Op op) noexcept {
+  return os_error(errno, op);
+}
 
 // True for EAGAIN/EWOULDBLOCK raised by any evq OS operation.
 bool is_would_block(const std::error_code& ec) noexcept;
