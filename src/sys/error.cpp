@@ -1,8 +1,8 @@
 #include "evq/sys/error.hpp"
 
 #include <array>
+#include <cstdint>
 #include <cstring>
-#include <functional>
 #include <string>
 
 namespace evq::sys {
@@ -114,10 +114,11 @@ const std::error_category& os_category(Op op) noexcept {
 
 bool is_would_block(const std::error_code& ec) noexcept {
   if (ec.value() != EAGAIN && ec.value() != EWOULDBLOCK) return false;
+  // One of our categories? They live in one array: compare addresses as integers.
   const auto& all = categories().all;
-  const auto* c = &ec.category();
-  std::less<> before;
-  return !before(c, &all.front()) && before(c, &all.back() + 1);
+  const auto p = reinterpret_cast<std::uintptr_t>(&ec.category());
+  const auto lo = reinterpret_cast<std::uintptr_t>(all.data());
+  return p >= lo && p < lo + sizeof(all);
 }
 
 }  // namespace evq::sys

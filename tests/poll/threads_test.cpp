@@ -69,7 +69,9 @@ TEST_P(CrossThread, WakesFromManyThreadsCoalesceAndNoneIsLost) {
 }
 
 TEST_P(CrossThread, RegistrationDuringAnUntimedPollIsSeenByThatPoll) {
-  auto [client, server] = tcp_pair();
+  TcpPair pair = tcp_pair();
+  sys::Fd& client = pair.client;
+  sys::Fd& server = pair.server;
   send_all(client.get(), "ready before it is registered");
   std::thread t([&, fd = server.get()] {
     std::this_thread::sleep_for(50ms);
@@ -83,7 +85,8 @@ TEST_P(CrossThread, RegistrationDuringAnUntimedPollIsSeenByThatPoll) {
 }
 
 TEST_P(CrossThread, ReregisterDuringAnUntimedPollIsSeenByThatPoll) {
-  auto [client, server] = tcp_pair();
+  TcpPair pair = tcp_pair();  // the client end stays open: nothing to read, but writable
+  sys::Fd& server = pair.server;
   ASSERT_TRUE(registry().register_(server.get(), Token(1), Interest::READABLE));
   std::thread t([&, fd = server.get()] {
     std::this_thread::sleep_for(50ms);
@@ -98,7 +101,9 @@ TEST_P(CrossThread, ReregisterDuringAnUntimedPollIsSeenByThatPoll) {
 }
 
 TEST_P(CrossThread, DeregisterFromAnotherThreadWhilePollBlocks) {
-  auto [client, server] = tcp_pair();
+  TcpPair pair = tcp_pair();
+  sys::Fd& client = pair.client;
+  sys::Fd& server = pair.server;
   auto waker = poll::Waker::create(registry(), Token(99));
   ASSERT_TRUE(waker);
   ASSERT_TRUE(registry().register_(server.get(), Token(1), Interest::READABLE));
