@@ -134,7 +134,7 @@ Result<std::error_code> socket_error(int fd) noexcept {
     return fail(last_error(Op::getsockopt));
   }
   if (err == 0) return std::error_code{};
-  return os_error(err, Op::connect);  // SO_ERROR reports the outcome of a background connect
+  return os_error(err, Op::pending);
 }
 
 Result<void> set_option(int fd, int level, int name, int value) noexcept {

@@ -59,7 +59,7 @@ TEST(Socket, RefusedConnectIsReportedThroughSocketError) {
   auto err = socket_error(c->get());
   ASSERT_TRUE(err);
   EXPECT_EQ(*err, std::errc::connection_refused);
-  EXPECT_EQ(err->message(), "connect: Connection refused");
+  EXPECT_EQ(err->message(), "socket error: Connection refused");
 }
 
 TEST(Socket, BindingAPortInUseNamesBind) {

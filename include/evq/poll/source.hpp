@@ -45,6 +45,11 @@ class Source {
     return r;
   }
 
+  // What do_io does after would_block, for an operation made outside do_io (through a copy of
+  // the fd, say): report the next readiness in `direction`. Does nothing on backends with native
+  // edge triggering (an edge already delivered is not repeated), nor when not registered.
+  void rearm(Interest direction) noexcept;
+
   // Deregisters (if registered), then closes; reports the first error, releases the fd anyway.
   [[nodiscard]] Result<void> close() noexcept;
   // Deregisters (if registered) and hands the descriptor back.
@@ -52,7 +57,6 @@ class Source {
 
  private:
   friend class Registry;
-  void rearm(Interest direction) noexcept;
   Result<void> deregister() noexcept;
 
   sys::Fd fd_;

@@ -42,6 +42,7 @@ enum class Op {
   deregister,   // Registry::deregister
   poll_wait,    // Poll::poll waiting for events (epoll_wait, poll, ...)
   wake,         // Waker::wake
+  pending,      // a socket's pending error (SO_ERROR): a background connect's outcome, a reset
   count_        // not an operation: the number of them
 };
 
