@@ -63,10 +63,12 @@ Result<Poll> Poll::create(PollOptions options) {
 
 Result<void> Poll::poll(Events& events, std::optional<std::chrono::nanoseconds> timeout) {
   detail::Core& core = *registry_.core_;
-  const auto deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  // Only a positive timeout needs the clock (a wait may restart after an internal wake-up).
+  const bool timed = timeout && timeout->count() > 0;
+  const auto deadline = timed ? Clock::now() + *timeout : Clock::time_point::max();
   Event* out = events.storage();
   for (;;) {
-    const int ms = timeout ? to_timeout_ms(deadline - Clock::now()) : -1;
+    const int ms = timed ? to_timeout_ms(deadline - Clock::now()) : timeout ? 0 : -1;
     auto got = core.backend->wait(out, events.capacity(), ms);
     if (!got) {
       events.clear();

@@ -5,6 +5,8 @@
 // registration made while another thread is in epoll_wait is seen by that wait.
 #include <sys/epoll.h>
 
+#include <algorithm>
+#include <climits>
 #include <vector>
 
 #include "evq/sys/error.hpp"
@@ -61,6 +63,7 @@ class EpollBackend final : public Backend {
   bool needs_rearm() const noexcept override { return false; }
 
   Result<std::size_t> wait(Event* out, std::size_t cap, int timeout_ms) override {
+    cap = std::min<std::size_t>(cap, INT_MAX);
     if (raw_.size() < cap) raw_.resize(cap);  // grows once per larger Events, then reused
     const int n = ::epoll_wait(ep_.get(), raw_.data(), static_cast<int>(cap), timeout_ms);
     if (n < 0) return fail(sys::last_error(Op::poll_wait));

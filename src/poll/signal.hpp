@@ -2,9 +2,9 @@
 //
 // raise() coalesces: one atomic exchange, and a write(2) only if the channel was not already
 // raised (Go's netpollBreak), so any number of raises cost one event and one syscall and the
-// counter can never overflow. The poller calls drain() after seeing the event: it clears the flag
-// first and then empties the descriptor, so a raise that races with drain is never lost (at
-// worst it yields one extra wake-up).
+// counter can never overflow. The poller calls drain() after seeing the event: it empties the
+// descriptor, then clears the flag. A raise that lands in between writes nothing; the poller
+// sees its effect because it reads the state the raise published only after drain() returns.
 // Thread-safety: raise() from any thread and from signal handlers; drain() from the poller.
 // Implementations: eventfd (waker_eventfd.cpp, Linux), pipe (waker_pipe.cpp, anywhere).
 #pragma once

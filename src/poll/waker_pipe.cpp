@@ -18,10 +18,15 @@ void Signal::raise() noexcept {
 }
 
 void Signal::drain() noexcept {
-  raised_.store(false);  // first: a raise after this point writes again, so it is not lost
+  // One read empties it: an eventfd read takes the whole counter, and a pipe holds at most one
+  // 8-byte write per raise-drain cycle.
   std::uint64_t buf[8];
-  while (sys::read(read_.get(), buf, sizeof(buf))) {
-  }
+  (void)sys::read(read_.get(), buf, sizeof(buf));
+  // Last: clearing first would let a raise write between the clear and the read, the read
+  // swallow it, and the flag stay set with the fd empty: every later raise skipped, the poller
+  // never woken again. A raise that lands before this store made no write, but the caller looks
+  // at what it signalled (Core::woken, the registered set) after drain().
+  raised_.store(false);
 }
 
 Result<std::unique_ptr<Signal>> make_pipe_signal() {

@@ -68,6 +68,32 @@ TEST_P(CrossThread, WakesFromManyThreadsCoalesceAndNoneIsLost) {
     t.join();
 }
 
+// Regression: drain() cleared the raised flag before reading, so a wake landing between the two
+// was swallowed and left the flag set with the fd empty: no later wake ever woke the poller.
+TEST_P(CrossThread, WakesRacingWithTheDrainNeverJamTheWaker) {
+  auto waker = poll::Waker::create(registry(), Token(42));
+  ASSERT_TRUE(waker);
+  std::atomic<bool> stop{false};
+  std::thread waking([&] {
+    while (!stop.load())
+      waker->wake();
+  });
+  Events events(4);
+  int polls = 0;
+  const auto until = Clock::now() + 1s;
+  while (Clock::now() < until) {
+    auto r = poll().poll(events, 2s);  // a jammed waker shows as a 2 s timeout
+    if (!r || events.size() != 1) break;
+    ++polls;
+  }
+  stop.store(true);
+  waking.join();
+  EXPECT_FALSE(events.empty()) << "the waker jammed after " << polls << " polls";
+  waker->wake();  // and it still wakes a poll after the storm
+  ASSERT_TRUE(poll().poll(events, 2s));
+  EXPECT_EQ(events.size(), 1u);
+}
+
 TEST_P(CrossThread, RegistrationDuringAnUntimedPollIsSeenByThatPoll) {
   TcpPair pair = tcp_pair();
   sys::Fd& client = pair.client;
