@@ -21,6 +21,12 @@ class EvqCategory final : public std::error_category {
         return "invalid socket address: expected IPv4:PORT, [IPv6]:PORT or unix:PATH";
       case Errc::not_registered:
         return "the source is not registered: call Registry::register_ first";
+      case Errc::cancelled:
+        return "the task was cancelled";
+      case Errc::timed_out:
+        return "the operation timed out";
+      case Errc::outside_runtime:
+        return "evq::net needs a running evq::rt::Runtime: call it from inside a task";
     }
     return "unknown evq error " + std::to_string(ev);
   }

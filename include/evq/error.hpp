@@ -14,6 +14,9 @@ enum class Errc {
   waker_exists,         // a Poll has at most one Waker alive at a time
   invalid_address,      // a socket address string did not parse
   not_registered,       // the Source is not registered with a Registry
+  cancelled,            // the task was aborted (JoinHandle::abort, or a losing branch)
+  timed_out,            // rt::timeout: the deadline passed first
+  outside_runtime,      // an evq::net call made outside a task of an evq::rt::Runtime
 };
 
 const std::error_category& error_category() noexcept;

@@ -1,0 +1,144 @@
+// evq::net: TCP sockets for tasks of an evq::rt::Runtime.
+//
+//   auto listener = net::TcpListener::bind(addr).value();   // inside a task
+//   auto [stream, peer] = (co_await listener.accept()).value();
+//   auto n = co_await stream.read(buf);                     // Result<size_t>, 0 at end of stream
+//   co_await stream.write_all(bytes);
+//
+// Every call returns Result; OS errors name the operation. The sockets use only the runtime's
+// driver (evq/rt/driver.hpp), never the event queue directly, so they run unchanged on every
+// backend. Lifetime: a socket is attached to the runtime of the task that created it and must
+// not outlive that runtime; destroying it deregisters, then closes.
+// Thread-safety: the runtime's thread only.
+// Cancellation: aborting a task in read, write, accept or connect loses nothing that was not
+// already reported: no byte is consumed or sent by a cancelled operation on this driver.
+#pragma once
+
+#include <coroutine>
+#include <span>
+#include <utility>
+
+#include "evq/result.hpp"
+#include "evq/rt/driver.hpp"
+#include "evq/rt/scheduler.hpp"
+#include "evq/rt/task.hpp"
+#include "evq/sys/fd.hpp"
+#include "evq/sys/socket_addr.hpp"
+
+namespace evq::net {
+
+namespace detail {
+
+// Submits one driver operation and suspends until it completes (or not at all if it completed
+// at once). `Finish` turns the finished operation into the awaiter's result.
+template <class Finish>
+struct OpAwaiter : rt::detail::IoOp {
+  rt::detail::Driver* driver;
+  Finish finish;
+
+  OpAwaiter(rt::detail::OpKind kind, rt::detail::Driver* d, rt::detail::IoHandle h, std::byte* buf,
+            std::size_t n, Finish f) noexcept
+      : IoOp(kind), driver(d), finish(std::move(f)) {
+    io = h;
+    data = buf;
+    len = n;
+  }
+  OpAwaiter(const OpAwaiter&) = delete;
+
+  // A closed (or moved-from) socket has no driver: the operation fails at once.
+  bool await_ready() noexcept {
+    if (driver) return false;
+    result = fail(std::make_error_code(std::errc::bad_file_descriptor));
+    return true;
+  }
+  bool await_suspend(std::coroutine_handle<> h) noexcept {
+    task = rt::detail::current_task;
+    if (driver->submit(*this)) {
+      if (rt::detail::consume_budget(*task)) return false;
+      // Out of budget: done, but let the others run first (fairness).
+      task->resume_at = h;
+      task->scheduler->schedule(*task);
+      return true;
+    }
+    task->resume_at = h;
+    task->pending = this;
+    return true;
+  }
+  auto await_resume() { return finish(static_cast<IoOp&>(*this)); }
+};
+
+// The registered socket underneath TcpStream and TcpListener.
+class Socket {
+ public:
+  Socket() noexcept = default;
+  Socket(Socket&& o) noexcept
+      : fd_(std::move(o.fd_)), io_(o.io_), driver_(std::exchange(o.driver_, nullptr)) {}
+  Socket& operator=(Socket&& o) noexcept;
+  ~Socket() { close(); }
+
+  // Attaches `fd` to the current task's runtime. Errors: Errc::outside_runtime, OS errors.
+  [[nodiscard]] static Result<Socket> attach(sys::Fd fd);
+  [[nodiscard]] int fd() const noexcept { return fd_.get(); }
+  [[nodiscard]] rt::detail::IoHandle io() const noexcept { return io_; }
+  [[nodiscard]] rt::detail::Driver* driver() const noexcept { return driver_; }
+  void close() noexcept;
+
+ private:
+  sys::Fd fd_;
+  rt::detail::IoHandle io_;
+  rt::detail::Driver* driver_ = nullptr;
+};
+
+}  // namespace detail
+
+class TcpStream {
+ public:
+  TcpStream() noexcept = default;
+  explicit TcpStream(detail::Socket s) noexcept : socket_(std::move(s)) {}
+
+  // Connects to `addr`. Errors: connection_refused, and the like.
+  [[nodiscard]] static rt::Task<Result<TcpStream>> connect(sys::SocketAddr addr);
+
+  // Reads what is available (at least 1 byte, or 0 at the end of the stream).
+  [[nodiscard]] auto read(std::span<std::byte> buf) noexcept {
+    return io(rt::detail::OpKind::recv, buf.data(), buf.size());
+  }
+  // Writes some of `data`; returns how much.
+  [[nodiscard]] auto write(std::span<const std::byte> data) noexcept {
+    return io(rt::detail::OpKind::send, const_cast<std::byte*>(data.data()), data.size());
+  }
+  // Writes all of `data`, or fails.
+  [[nodiscard]] rt::Task<Result<void>> write_all(std::span<const std::byte> data);
+
+  [[nodiscard]] Result<void> shutdown_write() noexcept;
+  [[nodiscard]] Result<void> set_nodelay(bool on) noexcept;
+  [[nodiscard]] Result<sys::SocketAddr> local_addr() const noexcept;
+  [[nodiscard]] Result<sys::SocketAddr> peer_addr() const noexcept;
+  [[nodiscard]] int fd() const noexcept { return socket_.fd(); }
+
+ private:
+  struct TakeResult {
+    Result<std::size_t> operator()(rt::detail::IoOp& op) const { return std::move(op.result); }
+  };
+  detail::OpAwaiter<TakeResult> io(rt::detail::OpKind kind, std::byte* data,
+                                   std::size_t len) noexcept {
+    return {kind, socket_.driver(), socket_.io(), data, len, TakeResult{}};
+  }
+  detail::Socket socket_;
+};
+
+class TcpListener {
+ public:
+  // Binds and listens (SO_REUSEADDR, backlog as given). Call inside a task.
+  [[nodiscard]] static Result<TcpListener> bind(const sys::SocketAddr& addr, int backlog = 1024);
+
+  // The next connection and its peer's address.
+  [[nodiscard]] rt::Task<Result<std::pair<TcpStream, sys::SocketAddr>>> accept();
+  [[nodiscard]] Result<sys::SocketAddr> local_addr() const noexcept;
+
+ private:
+  explicit TcpListener(detail::Socket s) noexcept : socket_(std::move(s)) {}
+  detail::Socket socket_;
+};
+
+}  // namespace evq::net

@@ -1,0 +1,43 @@
+// The runtime's view of a task: its header, and the cancellable waits it can be suspended on.
+// See scheduler.hpp for the protocol. Thread-safety: the runtime's thread only.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+
+namespace evq::rt::detail {
+
+// A wait that abort() can cancel. cancel() must end the wait (at once or later) by clearing
+// the header's `pending` and scheduling the header.
+struct PendingOp {
+  void (*cancel)(PendingOp&) noexcept;
+};
+
+class Scheduler;
+
+struct TaskHeader {
+  Scheduler* scheduler = nullptr;
+  std::coroutine_handle<> root;       // the frame to destroy when finished or aborted
+  std::coroutine_handle<> resume_at;  // where the task continues when scheduled
+  PendingOp* pending = nullptr;       // the cancellable wait it is suspended on, if any
+  TaskHeader* next = nullptr;         // run queue link
+  TaskHeader* prev_live = nullptr;    // live-task list links (for shutdown)
+  TaskHeader* next_live = nullptr;
+  std::uint32_t budget = 0;  // operations it may still complete without yielding
+  bool queued = false;
+  bool aborted = false;
+};
+
+// Operations a task may complete at once (without waiting) per turn before it is made to yield,
+// so a connection that always has data cannot starve the others (tokio's coop budget).
+inline constexpr std::uint32_t kTaskBudget = 128;
+
+// Spends one unit of the current task's budget; false when it must yield now.
+inline bool consume_budget(TaskHeader& t) noexcept {
+  return t.budget == 0 ? false : --t.budget > 0;
+}
+
+// The task the scheduler is running on this thread (null outside tasks).
+inline thread_local TaskHeader* current_task = nullptr;
+
+}  // namespace evq::rt::detail

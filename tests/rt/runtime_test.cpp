@@ -1,0 +1,313 @@
+// Runtime: spawn, join, abort, timers, timeout, when_all/when_any, shutdown, and the
+// cancellation protocol (a request, then a completion) with an operation that completes late.
+// Inside coroutines, EXPECT_* then co_return: ASSERT_* would `return`, which coroutines cannot.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <vector>
+
+#include "counted.hpp"
+#include "evq/rt/runtime.hpp"
+#include "evq/rt/time.hpp"
+#include "evq/rt/when.hpp"
+
+namespace evq::rt {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+Runtime make_runtime() {
+  auto rt = Runtime::create();
+  if (!rt) throw std::system_error(rt.error());
+  return std::move(*rt);
+}
+
+Task<int> after(std::chrono::milliseconds d, int v) {
+  co_await sleep(d);
+  co_return v;
+}
+
+TEST(Runtime, SpawnedTasksRunConcurrentlyAndJoin) {
+  auto main = []() -> Task<int> {
+    auto a = spawn(after(60ms, 1));
+    auto b = spawn(after(60ms, 2));
+    auto ra = co_await a;
+    auto rb = co_await b;
+    co_return *ra + *rb;
+  };
+  const auto t0 = Clock::now();
+  EXPECT_EQ(make_runtime().block_on(main()), 3);
+  const auto took = Clock::now() - t0;
+  EXPECT_GE(took, 60ms);
+  EXPECT_LT(took, 110ms);  // the two sleeps overlapped
+}
+
+TEST(Runtime, SleepNeverWakesEarly) {
+  auto main = []() -> Task<void> {
+    for (auto d : {1ms, 5ms, 20ms}) {
+      const auto t0 = Clock::now();
+      co_await sleep(d);
+      EXPECT_GE(Clock::now() - t0, d);
+    }
+  };
+  make_runtime().block_on(main());
+}
+
+TEST(Runtime, TimersWithEqualDeadlinesFireInStartOrder) {
+  auto main = []() -> Task<std::vector<int>> {
+    std::vector<int> order;
+    const auto when = Clock::now() + 30ms;
+    std::vector<JoinHandle<void>> hs;
+    for (int i = 0; i < 50; ++i) {
+      hs.push_back(spawn([](int i, std::vector<int>& order, Clock::time_point when) -> Task<void> {
+        co_await sleep_until(when);
+        order.push_back(i);
+      }(i, order, when)));
+    }
+    for (auto& h : hs)
+      (void)co_await h;
+    co_return order;
+  };
+  auto order = make_runtime().block_on(main());
+  ASSERT_EQ(order.size(), 50u);
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(order[i], i);
+}
+
+TEST(Runtime, ExceptionOfASpawnedTaskReachesItsJoiner) {
+  auto main = []() -> Task<bool> {
+    auto h = spawn([]() -> Task<int> {
+      throw std::runtime_error("spawned failure");
+      co_return 0;
+    }());
+    try {
+      (void)co_await h;
+    } catch (const std::runtime_error&) {
+      co_return true;
+    }
+    co_return false;
+  };
+  EXPECT_TRUE(make_runtime().block_on(main()));
+}
+
+TEST(Runtime, AbortStopsASleepingTaskAtOnceAndFreesItsFrame) {
+  Counted::reset();
+  auto main = []() -> Task<void> {
+    auto h = spawn([](Counted) -> Task<int> {
+      co_await sleep(10s);
+      co_return 1;
+    }(Counted{}));
+    co_await sleep(10ms);  // let it start sleeping
+    EXPECT_EQ(Counted::alive, 1);
+    const auto t0 = Clock::now();
+    h.abort();
+    auto r = co_await h;
+    EXPECT_LT(Clock::now() - t0, 1s);
+    EXPECT_FALSE(r);
+    if (r) co_return;
+    EXPECT_EQ(r.error(), Errc::cancelled);
+    EXPECT_EQ(Counted::alive, 0);
+  };
+  make_runtime().block_on(main());
+}
+
+TEST(Runtime, AbortBeforeTheTaskEverRan) {
+  bool ran = false;
+  auto main = [](bool& ran) -> Task<void> {
+    auto h = spawn([](bool& ran) -> Task<void> {
+      ran = true;
+      co_return;
+    }(ran));
+    h.abort();
+    auto r = co_await h;
+    EXPECT_FALSE(r);
+  };
+  make_runtime().block_on(main(ran));
+  EXPECT_FALSE(ran);
+}
+
+TEST(Runtime, DetachedTasksKeepRunning) {
+  auto main = []() -> Task<int> {
+    int value = 0;
+    spawn([](int& v) -> Task<void> {
+      co_await sleep(5ms);
+      v = 7;
+    }(value))
+        .detach();
+    co_await sleep(30ms);
+    co_return value;
+  };
+  EXPECT_EQ(make_runtime().block_on(main()), 7);
+}
+
+TEST(Runtime, YieldLetsOtherTasksRun) {
+  auto main = []() -> Task<std::vector<int>> {
+    std::vector<int> trace;
+    auto worker = [](int id, std::vector<int>& trace) -> Task<void> {
+      for (int i = 0; i < 3; ++i) {
+        trace.push_back(id);
+        co_await yield_now();
+      }
+    };
+    auto a = spawn(worker(1, trace));
+    auto b = spawn(worker(2, trace));
+    (void)co_await a;
+    (void)co_await b;
+    co_return trace;
+  };
+  EXPECT_EQ(make_runtime().block_on(main()), (std::vector<int>{1, 2, 1, 2, 1, 2}));
+}
+
+TEST(Runtime, TimeoutGivesTheValueWhenInTime) {
+  auto main = []() -> Task<Result<int>> { co_return co_await timeout(1s, after(5ms, 9)); };
+  auto r = make_runtime().block_on(main());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(*r, 9);
+}
+
+TEST(Runtime, TimeoutFailsAndHasCancelledTheTaskWhenLate) {
+  Counted::reset();
+  auto slow = [](Counted) -> Task<int> {
+    co_await sleep(10s);
+    co_return 1;
+  };
+  auto main = [&]() -> Task<void> {
+    const auto t0 = Clock::now();
+    auto r = co_await timeout(20ms, slow(Counted{}));
+    EXPECT_LT(Clock::now() - t0, 1s);
+    EXPECT_FALSE(r);
+    if (r) co_return;
+    EXPECT_EQ(r.error(), Errc::timed_out);
+    EXPECT_EQ(Counted::alive, 0);  // the loser's frame is gone before timeout returned
+  };
+  make_runtime().block_on(main());
+}
+
+TEST(Runtime, WhenAllGivesEveryValue) {
+  auto main = []() -> Task<std::tuple<int, std::monostate, int>> {
+    co_return co_await when_all(
+        after(20ms, 1), [](void) -> Task<void> { co_return; }(), after(10ms, 3));
+  };
+  auto [a, b, c] = make_runtime().block_on(main());
+  EXPECT_EQ(a, 1);
+  EXPECT_EQ(c, 3);
+  (void)b;
+}
+
+TEST(Runtime, WhenAllAbortsTheOthersWhenOneThrows) {
+  Counted::reset();
+  auto slow = [](Counted) -> Task<int> {
+    co_await sleep(10s);
+    co_return 1;
+  };
+  auto failing = []() -> Task<int> {
+    co_await sleep(5ms);
+    throw std::runtime_error("fails");
+  };
+  auto main = [&]() -> Task<void> {
+    const auto t0 = Clock::now();
+    EXPECT_THROW((void)co_await when_all(slow(Counted{}), failing()), std::runtime_error);
+    EXPECT_LT(Clock::now() - t0, 1s);
+    EXPECT_EQ(Counted::alive, 0);
+  };
+  make_runtime().block_on(main());
+}
+
+TEST(Runtime, WhenAnyGivesTheFirstAndCancelsTheRest) {
+  Counted::reset();
+  auto slow = [](Counted, int v) -> Task<int> {
+    co_await sleep(10s);
+    co_return v;
+  };
+  auto main = [&]() -> Task<std::pair<std::size_t, int>> {
+    auto r = co_await when_any(slow(Counted{}, 1), after(10ms, 2), slow(Counted{}, 3));
+    EXPECT_EQ(Counted::alive, 0);
+    co_return r;
+  };
+  auto [index, value] = make_runtime().block_on(main());
+  EXPECT_EQ(index, 1u);
+  EXPECT_EQ(value, 2);
+}
+
+TEST(Runtime, BlockOnATaskThatCanNeverFinishIsAnError) {
+  auto main = []() -> Task<void> {
+    JoinHandle<void> self_wait;
+    auto h = spawn([]() -> Task<void> { co_return; }());
+    (void)co_await h;
+    // Waits on nothing that will ever happen: a join of a task that waits for us.
+    struct Never {
+      bool await_ready() { return false; }
+      void await_suspend(std::coroutine_handle<>) {}
+      void await_resume() {}
+    };
+    co_await Never{};
+  };
+  EXPECT_THROW(make_runtime().block_on(main()), std::logic_error);
+}
+
+TEST(Runtime, DestroyingTheRuntimeFreesTasksStillAlive) {
+  Counted::reset();
+  {
+    auto rt = make_runtime();
+    auto main = []() -> Task<void> {
+      spawn([](Counted) -> Task<void> { co_await sleep(10s); }(Counted{})).detach();
+      co_await sleep(5ms);
+    };
+    rt.block_on(main());
+    EXPECT_EQ(rt.live_tasks(), 1u);
+    EXPECT_EQ(Counted::alive, 1);
+  }
+  EXPECT_EQ(Counted::alive, 0);
+}
+
+// An operation like a completion-queue read: cancel() only asks; the completion arrives later
+// (here from another task). The frame must stay alive until then.
+struct LateOp : detail::PendingOp {
+  detail::TaskHeader* self = nullptr;
+  bool cancel_requested = false;
+  LateOp() noexcept : PendingOp{&on_cancel} {}
+  static void on_cancel(PendingOp& op) noexcept {
+    static_cast<LateOp&>(op).cancel_requested = true;
+  }
+  void complete() noexcept {
+    self->pending = nullptr;
+    self->scheduler->schedule(*self);
+  }
+  bool await_ready() { return false; }
+  void await_suspend(std::coroutine_handle<> h) {
+    self = detail::current_task;
+    self->resume_at = h;
+    self->pending = this;
+  }
+  void await_resume() {}
+};
+
+TEST(Runtime, AbortWaitsForTheOperationToCompleteBeforeFreeingTheFrame) {
+  Counted::reset();
+  auto main = []() -> Task<void> {
+    LateOp* op = nullptr;
+    auto h = spawn([](Counted, LateOp*& out) -> Task<void> {
+      LateOp my_op;  // lives in this frame, like a buffer the kernel writes into
+      out = &my_op;
+      co_await my_op;
+    }(Counted{}, op));
+    co_await sleep(5ms);
+    EXPECT_NE(op, nullptr);
+    if (!op) co_return;
+    h.abort();
+    EXPECT_TRUE(op->cancel_requested);
+    co_await sleep(20ms);  // the "kernel" still owns the operation
+    EXPECT_EQ(Counted::alive, 1) << "frame freed while its operation was in flight";
+    EXPECT_FALSE(h.is_finished());
+    op->complete();  // the completion arrives
+    auto r = co_await h;
+    EXPECT_FALSE(r);
+    EXPECT_EQ(Counted::alive, 0);
+  };
+  make_runtime().block_on(main());
+}
+
+}  // namespace
+}  // namespace evq::rt
