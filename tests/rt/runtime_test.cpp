@@ -231,6 +231,26 @@ TEST(Runtime, WhenAnyGivesTheFirstAndCancelsTheRest) {
   EXPECT_EQ(value, 2);
 }
 
+TEST(Runtime, AbortingATaskInsideTimeoutAbortsItsChildrenToo) {
+  Counted::reset();
+  auto slow = [](Counted) -> Task<int> {
+    co_await sleep(10s);
+    co_return 1;
+  };
+  auto main = [&]() -> Task<void> {
+    auto h = spawn([](Task<int> t) -> Task<Result<int>> {
+      co_return co_await timeout(10s, std::move(t));
+    }(slow(Counted{})));
+    co_await sleep(10ms);
+    EXPECT_EQ(Counted::alive, 1);
+    h.abort();
+    (void)co_await h;
+    co_await sleep(5ms);  // the child's cancellation completes on the next turn
+    EXPECT_EQ(Counted::alive, 0) << "the child of an aborted timeout kept running";
+  };
+  make_runtime().block_on(main());
+}
+
 TEST(Runtime, BlockOnATaskThatCanNeverFinishIsAnError) {
   auto main = []() -> Task<void> {
     JoinHandle<void> self_wait;

@@ -11,6 +11,7 @@
 // awaited task keeps running.
 #pragma once
 
+#include <array>
 #include <coroutine>
 #include <exception>
 #include <memory>
@@ -135,6 +136,18 @@ RootTask run_root(std::shared_ptr<JoinState<T>> state, Task<T> task) {
   }
   state->finished();
 }
+
+// Structured concurrency for combinators: if the frame holding this guard is destroyed (its task
+// aborted) while children still run, the children are aborted too, so none outlives the
+// references it was given into that frame.
+template <std::size_t N>
+struct AbortChildrenOnDrop {
+  std::array<JoinStateBase*, N> children;
+  ~AbortChildrenOnDrop() {
+    for (JoinStateBase* s : children)
+      if (!s->done && s->task) s->task->scheduler->abort(*s->task);
+  }
+};
 
 // Suspends the current task until `state` is done (a cancellable wait).
 template <class T>

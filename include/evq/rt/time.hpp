@@ -91,8 +91,8 @@ Task<Result<T>> timeout(std::chrono::duration<Rep, Period> d, Task<T> task) {
         co_await sleep_until(until);
       }(std::chrono::steady_clock::now() +
                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(d)));
-  detail::JoinStateBase* const states[] = {work.state(), timer.state()};
-  co_await detail::AnyAwaiter(states);
+  detail::AbortChildrenOnDrop<2> guard{{work.state(), timer.state()}};
+  co_await detail::AnyAwaiter(guard.children);
   if (!work.is_finished()) {
     work.abort();
     (void)co_await work;  // wait until the cancellation has completed

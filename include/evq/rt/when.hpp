@@ -68,9 +68,10 @@ Task<std::tuple<ValueOr<Ts>...>> collect(std::tuple<JoinHandle<Ts>...>& handles,
 template <class... Ts>
 Task<std::tuple<ValueOr<Ts>...>> when_all(Task<Ts>... tasks) {
   std::tuple<JoinHandle<Ts>...> handles{spawn(std::move(tasks))...};
-  co_await detail::settle_all(std::apply(
+  detail::AbortChildrenOnDrop<sizeof...(Ts)> guard{std::apply(
       [](auto&... h) { return std::array<detail::JoinStateBase*, sizeof...(Ts)>{h.state()...}; },
-      handles));
+      handles)};
+  co_await detail::settle_all(guard.children);
   co_return co_await detail::collect(handles, std::index_sequence_for<Ts...>{});
 }
 
@@ -79,10 +80,10 @@ requires(std::is_same_v<Task<T>, Rest>&&...) Task<std::pair<std::size_t, ValueOr
     Task<T> first, Rest... rest) {
   constexpr std::size_t N = 1 + sizeof...(Rest);
   std::array<JoinHandle<T>, N> handles{spawn(std::move(first)), spawn(std::move(rest))...};
-  std::array<detail::JoinStateBase*, N> states;
+  detail::AbortChildrenOnDrop<N> guard;
   for (std::size_t i = 0; i < N; ++i)
-    states[i] = handles[i].state();
-  co_await detail::AnyAwaiter(states);
+    guard.children[i] = handles[i].state();
+  co_await detail::AnyAwaiter(guard.children);
   std::size_t winner = 0;
   while (!handles[winner].is_finished())
     ++winner;
