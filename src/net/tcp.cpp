@@ -60,6 +60,11 @@ rt::Task<Result<void>> TcpStream::write_all(std::span<const std::byte> data) {
   co_return Result<void>{};
 }
 
+Result<std::size_t> TcpStream::try_read(std::span<std::byte> buf) noexcept {
+  if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
+  return sys::recv(fd(), buf);
+}
+
 Result<void> TcpStream::shutdown_write() noexcept {
   return sys::shutdown(fd(), SHUT_WR);
 }

@@ -8,10 +8,15 @@
 //    socket's readers or writers, in submission order, and the direction is re-armed (the
 //    poll(2) backend's edge emulation; free on epoll).
 //  - On an event, the waiting operations of that direction are retried in order until one hits
-//    would_block again; the rest wait for the next edge. Readiness is never cached, so no
-//    "clear readiness" can erase a newer edge (tokio #6133): each attempt asks the kernel.
+//    would_block again; the rest wait for the next edge. A plain readable/writable wait first
+//    asks poll(2) whether the socket is ready already: its caller may have seen would_block a
+//    turn ago, and the edge that followed may have been delivered while nobody waited. Readiness is
+//    never cached, so no "clear readiness" can erase a newer edge (tokio #6133): each attempt asks
+//    the kernel.
 //  - cancel removes a waiting operation and completes it with operation_canceled at once:
 //    nothing of it is in the kernel's hands.
+#include <poll.h>
+
 #include <algorithm>
 #include <vector>
 
@@ -182,8 +187,14 @@ class ReadinessDriver final : public Driver {
         return true;
       }
       case OpKind::readable:
-      case OpKind::writable:
-        return false;  // finished by the event itself, in retry()
+      case OpKind::writable: {
+        // An edge that came before this wait was queued is not repeated, so ask the kernel
+        // whether the socket is ready now (one poll(2), only on this slow path).
+        pollfd p{reg.fd, static_cast<short>(op.kind == OpKind::readable ? POLLIN : POLLOUT), 0};
+        if (::poll(&p, 1, 0) <= 0) return false;
+        op.result = 0;
+        return true;
+      }
     }
     return true;
   }

@@ -175,6 +175,24 @@ TEST_P(Tcp, AFloodingConnectionDoesNotStarveTheOthers) {
   EXPECT_LT(runtime().block_on(main()), 200ms);
 }
 
+// Regression: readable() waited for the next edge even when the edge for data already in the
+// socket had been delivered while nobody waited (a task between try_read and readable()), and
+// the connection hung until its idle timeout.
+TEST_P(Tcp, ReadableCompletesForDataWhoseEdgePassedWhileNobodyWaited) {
+  auto main = []() -> Task<bool> {
+    auto l = TcpListener::bind(kAny);
+    auto client = co_await TcpStream::connect(*l->local_addr());
+    auto server_side = co_await l->accept();
+    (void)co_await client->write_all(sys::bytes("x"));
+    co_await rt::sleep(20ms);  // the loop turns: the edge is delivered with no waiter
+    auto r = co_await rt::timeout(2s, [](TcpStream& s) -> Task<Result<std::size_t>> {
+      co_return co_await s.readable();
+    }(server_side->first));
+    co_return r&&* r;
+  };
+  EXPECT_TRUE(runtime().block_on(main()));
+}
+
 TEST(TcpOutsideRuntime, BindingOutsideATaskIsAClearError) {
   auto l = TcpListener::bind(kAny);
   ASSERT_FALSE(l);

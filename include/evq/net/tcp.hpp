@@ -107,6 +107,13 @@ class TcpStream {
   [[nodiscard]] auto write(std::span<const std::byte> data) noexcept {
     return io(rt::detail::OpKind::send, const_cast<std::byte*>(data.data()), data.size());
   }
+  // Readiness-style reading, for reading into a buffer shared between connections (a per-thread
+  // scratch buffer: a parked connection then holds none). try_read never suspends and may fail
+  // with would_block (sys::is_would_block); then await readable() and try again. Always try
+  // first: readable() waits for the next edge, and one that already passed is not repeated.
+  [[nodiscard]] Result<std::size_t> try_read(std::span<std::byte> buf) noexcept;
+  [[nodiscard]] auto readable() noexcept { return io(rt::detail::OpKind::readable, nullptr, 0); }
+
   // Writes all of `data`, or fails.
   [[nodiscard]] rt::Task<Result<void>> write_all(std::span<const std::byte> data);
 

@@ -1,0 +1,54 @@
+// What every `evq` server shares: options, the listener and accept loop, connection tracking,
+// signals and graceful shutdown. A server supplies only its connection handler.
+//
+// Shutdown (SIGINT/SIGTERM): stop accepting at once (the listener is closed), abort connections
+// that are idle between requests, let the others finish within --grace seconds, then abort
+// what is left and exit 0.
+// Out of file descriptors (EMFILE/ENFILE) on accept: pause accepting for 100 ms and retry, so the
+// loop neither spins nor stops for good; service resumes once fds are free.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <string>
+
+#include "evq/net/tcp.hpp"
+#include "evq/rt/join_handle.hpp"
+#include "evq/rt/task.hpp"
+
+namespace evq::app {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 0;
+  std::string strategy = "coroutine";
+  std::string backend;  // empty: EVQ_BACKEND, else auto
+  unsigned threads = 1;
+  double grace_s = 5;
+  double idle_timeout_s = 30;
+  double header_timeout_s = 10;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+// One connection as the server tracks it. The handler keeps `idle` true while it waits for the
+// first byte of a request, so shutdown knows which connections it may close at once.
+struct Connection {
+  rt::JoinHandle<void> task;
+  bool idle = true;
+};
+
+using Handler = rt::Task<void> (*)(net::TcpStream stream, Connection& conn, void* context);
+
+// Runs a server until SIGINT/SIGTERM; returns the process exit code. `banner` is printed before
+// the `listening on` line (unless quiet).
+int run_server(const ServerOptions& options, std::string_view banner, Handler handler,
+               void* context);
+
+// Reads what is available into `buf`, waiting until something is, for at most `limit`.
+// 0 means end of stream; Errc::timed_out when the limit passed.
+rt::Task<Result<std::size_t>> read_some(net::TcpStream& s, std::span<std::byte> buf,
+                                        std::chrono::milliseconds limit);
+
+}  // namespace evq::app

@@ -1,0 +1,201 @@
+// End to end: the real `evq delay-server` and `evq echo-server` on port 0, talked to over
+// loopback with plain blocking sockets (an oracle independent of evq), on every backend.
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <regex>
+#include <thread>
+
+#include "child.hpp"
+#include "evq/net/tcp.hpp"
+#include "evq/poll/poll.hpp"
+#include "evq/rt/runtime.hpp"
+#include "evq/sys/socket.hpp"
+#include "server_client.hpp"
+
+namespace evq::test {
+namespace {
+
+TEST_P(EvqServer, DelayServerAnswersAfterTheDelayAndPrintsTheLine) {
+  auto s = delay();
+  const auto t0 = Clock::now();
+  auto r = get(s.port, "GET /300/hello%20there HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_GE(Clock::now() - t0, 300ms);
+  EXPECT_EQ(status_of(r), 200) << r;
+  EXPECT_EQ(body_of(r), "hello there");
+  s.child->read_until(
+      [](const std::string& o) { return o.find("#1 - 300ms: hello there") != o.npos; },
+      Clock::now() + 2s);
+  EXPECT_NE(s.child->output().find("#1 - 300ms: hello there\n"), std::string::npos)
+      << s.child->output();
+}
+
+TEST_P(EvqServer, StatusesForBadRequests) {
+  auto s = delay();
+  EXPECT_EQ(status_of(get(s.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")), 404);
+  EXPECT_EQ(status_of(get(s.port, "GET /abc/x HTTP/1.1\r\nHost: x\r\n\r\n")), 400);
+  EXPECT_EQ(status_of(get(s.port, "GET /99999999999/x HTTP/1.1\r\nHost: x\r\n\r\n")), 400);
+  auto post = get(s.port, "POST /1/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(status_of(post), 405);
+  EXPECT_NE(post.find("Allow: GET, HEAD"), std::string::npos) << post;
+  EXPECT_EQ(status_of(get(s.port, "GARBAGE\r\n\r\n")), 400);
+  EXPECT_EQ(status_of(get(s.port, "GET /1/x HTTP/2.0\r\nHost: x\r\n\r\n")), 505);
+  EXPECT_EQ(status_of(get(s.port, "GET /1/x HTTP/1.1\r\n\r\n")), 400);  // no Host
+  const int fd = connect_to(s.port);
+  send_str(fd, "HEAD /0/abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string head = read_all(fd);  // headers only: no body follows
+  ::close(fd);
+  EXPECT_EQ(status_of(head), 200);
+  EXPECT_TRUE(head.ends_with("\r\n\r\n")) << head;
+  EXPECT_NE(head.find("Content-Length: 3"), std::string::npos);
+}
+
+TEST_P(EvqServer, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
+  auto s = delay();
+  const int fd = connect_to(s.port);
+  send_str(fd,
+           "GET /100/first HTTP/1.1\r\nHost: x\r\n\r\nGET /0/second HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto rs = read_responses(fd, 2);
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(body_of(rs[0]), "first");
+  EXPECT_EQ(body_of(rs[1]), "second");
+  // Still open (keep-alive): a third request on the same connection.
+  send_str(fd, "GET /0/third HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r3 = read_responses(fd, 1);
+  ASSERT_EQ(r3.size(), 1u);
+  EXPECT_EQ(body_of(r3[0]), "third");
+  ::close(fd);
+}
+
+TEST_P(EvqServer, ConnectionCloseClosesAfterTheResponse) {
+  auto s = delay();
+  const int fd = connect_to(s.port);
+  send_str(fd, "GET /0/bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const std::string all = read_all(fd);  // returns only when the server closed
+  EXPECT_EQ(body_of(all), "bye");
+  ::close(fd);
+}
+
+TEST_P(EvqServer, RequestSentOneByteAtATime) {
+  auto s = delay();
+  const int fd = connect_to(s.port);
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  for (char c : std::string("GET /0/slow HTTP/1.1\r\nHost: x\r\n\r\n")) {
+    send_str(fd, std::string_view(&c, 1));
+    std::this_thread::sleep_for(1ms);
+  }
+  auto rs = read_responses(fd, 1);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(body_of(rs[0]), "slow");
+  ::close(fd);
+}
+
+TEST_P(EvqServer, FiveThousandConcurrentDelayedRequestsAllAnswered) {
+  rlimit lim;
+  ::getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &lim);
+  ASSERT_GE(lim.rlim_cur, 5200u) << "needs 5,200 fds";
+  auto s = delay({"--quiet"});
+  auto rt = rt::Runtime::create();
+  ASSERT_TRUE(rt);
+  auto one = [](std::uint16_t port, int i) -> rt::Task<bool> {
+    auto c = co_await net::TcpStream::connect(sys::SocketAddr::ipv4({127, 0, 0, 1}, port));
+    if (!c) co_return false;
+    const std::string req =
+        "GET /500/r" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    if (!co_await c->write_all(sys::bytes(req))) co_return false;
+    std::string got;
+    std::byte buf[512];
+    for (;;) {
+      auto n = co_await c->read(buf);
+      if (!n) co_return false;
+      if (*n == 0) break;
+      got.append(reinterpret_cast<const char*>(buf), *n);
+    }
+    co_return got.ends_with("\r\n\r\nr" + std::to_string(i));
+  };
+  auto all = [&](std::uint16_t port) -> rt::Task<int> {
+    std::vector<rt::JoinHandle<bool>> hs;
+    for (int i = 0; i < 5000; ++i)
+      hs.push_back(rt::spawn(one(port, i)));
+    int ok = 0;
+    for (auto& h : hs)
+      ok += (co_await h).value_or(false);
+    co_return ok;
+  };
+  const auto t0 = Clock::now();
+  EXPECT_EQ(rt->block_on(all(s.port)), 5000);
+  EXPECT_LT(Clock::now() - t0, 20s);  // concurrent: about the delay plus the connection ramp
+}
+
+TEST_P(EvqServer, GracefulShutdownFinishesInFlightRequestsAndClosesIdleOnes) {
+  auto s = delay({"--grace", "5"});
+  const int idle = connect_to(s.port);  // a keep-alive connection with no request
+  const int busy = connect_to(s.port);
+  send_str(busy, "GET /600/finished HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(100ms);
+  ::kill(s.child->pid(), SIGTERM);
+  auto rs = read_responses(busy, 1);
+  ASSERT_EQ(rs.size(), 1u) << "the in-flight request was dropped";
+  EXPECT_EQ(body_of(rs[0]), "finished");
+  EXPECT_EQ(read_all(idle), "");  // closed by the server, not left hanging
+  const auto status = s.child->wait(Clock::now() + 5s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(status);
+  // No longer accepting.
+  EXPECT_EQ(connect_to(s.port), -1);
+  ::close(idle);
+  ::close(busy);
+}
+
+TEST_P(EvqServer, EchoServerEchoesAMebibyteAndRespectsHalfClose) {
+  auto s = start({"echo-server", "--port", "0", "--backend", std::string(GetParam())});
+  const int fd = connect_to(s.port);
+  std::string big(1 << 20, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i)
+    big[i] = static_cast<char>(i * 7);
+  std::thread writer([&] {
+    send_str(fd, big);
+    ::shutdown(fd, SHUT_WR);  // half-close: the server must still send everything back
+  });
+  const std::string back = read_all(fd);
+  writer.join();
+  EXPECT_EQ(back.size(), big.size());
+  EXPECT_TRUE(back == big);
+  ::close(fd);
+}
+
+#ifdef DELAY_CLIENTS
+// The foundation's example (the book's first program) against evq's own delay server.
+TEST_P(EvqServer, TheBooksDelayClientsGetEveryAnswerInReverseOrder) {
+  auto s = delay();
+  Child clients({DELAY_CLIENTS, "--connections", "5", "--unit-ms", "100", "--backend",
+                 std::string(GetParam()), "127.0.0.1:" + std::to_string(s.port)});
+  clients.read_to_eof(Clock::now() + 10s);
+  const auto status = clients.wait(Clock::now() + 5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 0) << clients.output();
+  const std::string& out = clients.output();
+  EXPECT_NE(out.find("All 5 responses received"), std::string::npos) << out;
+  EXPECT_LT(out.find("response 4: 200 OK"), out.find("response 0: 200 OK")) << out;
+}
+#endif
+
+INSTANTIATE_TEST_SUITE_P(Backends, EvqServer, testing::ValuesIn(poll::backend_names()),
+                         [](const auto& info) { return std::string(info.param); });
+
+TEST(EvqCli, UnimplementedStrategyIsAClearError) {
+  Child c({EVQ_BINARY, "delay-server", "--port", "0", "--strategy", "fiber"});
+  c.read_to_eof(Clock::now() + 5s);
+  const auto status = c.wait(Clock::now() + 5s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(WEXITSTATUS(*status), 2);
+  EXPECT_NE(c.output().find("not implemented yet"), std::string::npos) << c.output();
+}
+
+}  // namespace
+}  // namespace evq::test
