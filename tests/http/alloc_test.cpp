@@ -9,27 +9,7 @@
 #include "evq/http/request_parser.hpp"
 #include "evq/http/response.hpp"
 
-// g++ cannot see that these replacements pair malloc with free on purpose.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-thread_local bool counting = false;
-thread_local long allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_new.hpp"
 
 namespace evq::http {
 namespace {
@@ -67,11 +47,11 @@ TEST(HttpAlloc, ParsingAndAnsweringAllocateNothingAfterWarmUp) {
   out.reserve(4096);
   ASSERT_EQ(serve(parser, buffered, out), 4);  // warm-up: the parser's storage grows once
   out.clear();
-  counting = true;
+  evq::test::counting_allocations = true;
   const int requests = serve(parser, buffered, out);
-  counting = false;
+  evq::test::counting_allocations = false;
   EXPECT_EQ(requests, 4);
-  EXPECT_EQ(allocations, 0);
+  EXPECT_EQ(evq::test::allocations, 0);
 }
 
 }  // namespace

@@ -6,27 +6,7 @@
 #include "evq/poll/waker.hpp"
 #include "util.hpp"
 
-// g++ cannot see that these replacements pair malloc with free on purpose.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-thread_local bool counting = false;
-thread_local long allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "support/counting_new.hpp"
 
 namespace evq::test {
 namespace {
@@ -64,13 +44,13 @@ TEST_P(NoAllocation, PollWakeAndRearmAllocateNothingAfterWarmUp) {
     return true;
   };
   ASSERT_TRUE(round());  // warm-up: scratch buffers reach their size
-  counting = true;
+  evq::test::counting_allocations = true;
   bool ok = true;
   for (int i = 0; i < 100 && ok; ++i)
     ok = round();
-  counting = false;
+  evq::test::counting_allocations = false;
   ASSERT_TRUE(ok);
-  EXPECT_EQ(allocations, 0);
+  EXPECT_EQ(evq::test::allocations, 0);
 }
 
 EVQ_INSTANTIATE_FOR_EVERY_BACKEND(NoAllocation);

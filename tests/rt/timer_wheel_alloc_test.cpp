@@ -8,43 +8,7 @@
 
 #include "evq/rt/detail/timer_wheel.hpp"
 
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define EVQ_TEST_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_THREAD__)
-#define EVQ_TEST_TSAN 1
-#endif
-
-namespace {
-thread_local bool counting = false;
-thread_local long allocations = 0;
-}  // namespace
-
-// The TSan runtime defines operator new itself; there, the test skips.
-#ifndef EVQ_TEST_TSAN
-// g++ cannot see that these replacements pair malloc with free on purpose.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-  if (counting) ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-// The library's nothrow new (std::stable_sort's buffer) must pair with the delete below too.
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
-  if (counting) ++allocations;
-  return std::malloc(n ? n : 1);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#endif
+#include "support/counting_new.hpp"
 
 namespace evq::rt::detail {
 namespace {
@@ -60,15 +24,13 @@ struct Rearming : TimerEntry {
 };
 
 TEST(TimerWheelAllocation, InsertCancelAdvanceAndNextDeadlineAllocateNothing) {
-#ifdef EVQ_TEST_TSAN
-  GTEST_SKIP() << "the TSan runtime owns operator new";
-#endif
+  if (!evq::test::kCountingAllocations) GTEST_SKIP() << "the TSan runtime owns operator new";
   TimerWheel wheel(1000);
   static Rearming entries[4096];  // not on the stack: 4096 x 48 bytes
   std::uint64_t x = 12345;
   auto next = [&] { return x = x * 6364136223846793005ull + 1442695040888963407ull; };
   std::size_t fired = 0;
-  counting = true;
+  evq::test::counting_allocations = true;
   for (int round = 0; round < 4; ++round) {
     for (Rearming& e : entries) {
       e.wheel = &wheel;
@@ -84,8 +46,8 @@ TEST(TimerWheelAllocation, InsertCancelAdvanceAndNextDeadlineAllocateNothing) {
     }
     fired += wheel.advance(wheel.now() + (1ull << 41));
   }
-  counting = false;
-  EXPECT_EQ(allocations, 0);
+  evq::test::counting_allocations = false;
+  EXPECT_EQ(evq::test::allocations, 0);
   EXPECT_GT(fired, 4096u);
   EXPECT_TRUE(wheel.empty());
 }
