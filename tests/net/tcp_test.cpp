@@ -1,5 +1,6 @@
 // evq::net TCP on the runtime, on every poll backend.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -191,6 +192,22 @@ TEST_P(Tcp, ReadableCompletesForDataWhoseEdgePassedWhileNobodyWaited) {
     co_return r&&* r;
   };
   EXPECT_TRUE(runtime().block_on(main()));
+}
+
+TEST_P(Tcp, UnixStreamEcho) {
+  auto main = []() -> Task<std::string> {
+    const std::string path = "/tmp/evq-net-" + std::to_string(::getpid()) + ".sock";
+    ::unlink(path.c_str());
+    auto addr = *sys::SocketAddr::unix_path(path);
+    auto l = UnixListener::bind(addr);
+    if (!l) co_return l.error().message();
+    auto server = rt::spawn(serve(*l, 1));
+    auto got = co_await round_trip(addr, "over a unix socket");
+    (void)co_await server;
+    ::unlink(path.c_str());
+    co_return got;
+  };
+  EXPECT_EQ(runtime().block_on(main()), "over a unix socket");
 }
 
 TEST(TcpOutsideRuntime, BindingOutsideATaskIsAClearError) {

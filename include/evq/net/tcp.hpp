@@ -148,4 +148,9 @@ class TcpListener {
   detail::Socket socket_;
 };
 
+// Unix-domain stream sockets behave the same; bind and connect to a "unix:PATH" address.
+// (set_nodelay does not apply to them and fails with an OS error.)
+using UnixListener = TcpListener;
+using UnixStream = TcpStream;
+
 }  // namespace evq::net
