@@ -90,6 +90,8 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
   std::string in;   // received, not yet consumed
   std::string out;  // the response being written
   std::chrono::steady_clock::time_point head_started{};
+  const auto write_limit =
+      std::chrono::milliseconds(static_cast<long>(ctx.options.idle_timeout_s * 1000));
   for (;;) {
     // Answer every complete request buffered, in order.
     for (;;) {
@@ -98,7 +100,7 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
         out.clear();
         http::append_error(out, {.status = r.status, .keep_alive = false}, parser.error_detail(),
                            false);
-        (void)co_await s.write_all(std::as_bytes(std::span(out)));
+        (void)co_await write_all_within(s, std::as_bytes(std::span(out)), write_limit);
         co_return;
       }
       if (r.state == http::ParseState::incomplete) {
@@ -116,22 +118,25 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
       } else {
         http::append_error(out, a.head, {}, head);
       }
-      if (!co_await s.write_all(std::as_bytes(std::span(out)))) co_return;
+      if (!co_await write_all_within(s, std::as_bytes(std::span(out)), write_limit)) co_return;
       if (!a.head.keep_alive) co_return;
       head_started = {};
     }
-    // Read more: a new request has --idle-timeout to start, a started one --header-timeout.
-    conn.idle = in.empty();
-    if (!in.empty() && head_started == std::chrono::steady_clock::time_point{}) {
+    // Read more: a new request has --idle-timeout to start, a started head --header-timeout;
+    // a body being received gets --idle-timeout per read.
+    const bool in_body = parser.reading_body();
+    const bool in_head = !in.empty() && !in_body;
+    conn.idle = in.empty() && !in_body;
+    if (in_head && head_started == std::chrono::steady_clock::time_point{}) {
       head_started = std::chrono::steady_clock::now();
     }
     const auto limit =
-        in.empty() ? std::chrono::milliseconds(static_cast<long>(ctx.options.idle_timeout_s * 1000))
-                   : std::chrono::duration_cast<std::chrono::milliseconds>(
-                         head_started +
-                         std::chrono::milliseconds(
-                             static_cast<long>(ctx.options.header_timeout_s * 1000)) -
-                         std::chrono::steady_clock::now());
+        !in_head ? std::chrono::milliseconds(static_cast<long>(ctx.options.idle_timeout_s * 1000))
+                 : std::chrono::duration_cast<std::chrono::milliseconds>(
+                       head_started +
+                       std::chrono::milliseconds(
+                           static_cast<long>(ctx.options.header_timeout_s * 1000)) -
+                       std::chrono::steady_clock::now());
     if (limit <= 0ms) co_return;
     static thread_local std::array<std::byte, 16 * 1024> scratch;
     auto n = co_await read_some(s, scratch, limit);

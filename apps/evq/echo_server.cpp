@@ -34,7 +34,7 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
     }
     conn.idle = false;
     pending.assign(reinterpret_cast<const char*>(scratch.data()), *n);  // before suspending
-    if (!co_await s.write_all(std::as_bytes(std::span(pending)))) co_return;
+    if (!co_await write_all_within(s, std::as_bytes(std::span(pending)), idle)) co_return;
     if (pending.capacity() > 64 * 1024) pending = std::string();  // don't keep a burst's buffer
   }
 }

@@ -106,8 +106,13 @@ rt::Task<int> serve(const ServerOptions& o, std::string_view banner, Handler han
   }
   for (auto& c : conns)
     c.task.abort();
-  for (auto& c : conns)
-    (void)co_await c.task;
+  for (auto& c : conns) {
+    try {
+      (void)co_await c.task;
+    } catch (const std::exception& e) {  // one connection's failure must not stop the shutdown
+      if (o.verbose) std::cerr << "evq: connection failed: " << e.what() << "\n";
+    }
+  }
   co_return 0;
 }
 
@@ -123,6 +128,12 @@ rt::Task<Result<std::size_t>> read_some(net::TcpStream& s, std::span<std::byte> 
   if (!waited) co_return fail(waited.error());
   if (!*waited) co_return fail(waited->error());
   co_return s.try_read(buf);  // may be would_block again (a spurious wake): caller retries
+}
+
+rt::Task<bool> write_all_within(net::TcpStream& s, std::span<const std::byte> data,
+                                std::chrono::milliseconds limit) {
+  auto r = co_await rt::timeout(limit, s.write_all(data));
+  co_return r&&* r;
 }
 
 int run_server(const ServerOptions& o, std::string_view banner, Handler handler, void* context) {

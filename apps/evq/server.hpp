@@ -51,4 +51,9 @@ int run_server(const ServerOptions& options, std::string_view banner, Handler ha
 rt::Task<Result<std::size_t>> read_some(net::TcpStream& s, std::span<std::byte> buf,
                                         std::chrono::milliseconds limit);
 
+// Writes all of `data` within `limit`: a client that stops reading cannot hold the connection
+// (and its fd, and a graceful shutdown) for ever. False on error or timeout.
+rt::Task<bool> write_all_within(net::TcpStream& s, std::span<const std::byte> data,
+                                std::chrono::milliseconds limit);
+
 }  // namespace evq::app

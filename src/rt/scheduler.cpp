@@ -50,8 +50,9 @@ void Scheduler::schedule(TaskHeader& header) noexcept {
 void Scheduler::abort(TaskHeader& header) noexcept {
   if (header.aborted) return;
   header.aborted = true;
-  // Queued or running tasks are freed when next popped or when they next suspend; a waiting
-  // one is asked to stop waiting, and is popped once its operation has completed.
+  // A queued task is freed when popped; a running one has its next wait cancelled as soon as it
+  // suspends (run_ready); a waiting one is asked to stop waiting, and is popped (and freed) once
+  // its operation has completed.
   if (header.pending) header.pending->cancel(*header.pending);
 }
 
@@ -79,7 +80,11 @@ void Scheduler::run_ready() {
     t.budget = kTaskBudget;
     resume(t.resume_at);
     current_task = nullptr;
-    if (t.root.done()) finish(t);
+    if (t.root.done()) {
+      finish(t);
+    } else if (t.aborted && t.pending) {
+      t.pending->cancel(*t.pending);  // aborted while running: end the wait it started since
+    }
   }
 }
 

@@ -10,8 +10,11 @@
 // backend. Lifetime: a socket is attached to the runtime of the task that created it and must
 // not outlive that runtime; destroying it deregisters, then closes.
 // Thread-safety: the runtime's thread only.
-// Cancellation: aborting a task in read, write, accept or connect loses nothing that was not
-// already reported: no byte is consumed or sent by a cancelled operation on this driver.
+// Cancellation: aborting a task waiting in read, write, accept or connect cancels the operation;
+// nothing is consumed or sent by it. But the readiness driver performs an operation as soon as
+// the socket is ready, before the task resumes: a task aborted between the two loses what that
+// operation did (bytes read are dropped, bytes written were sent, an accepted connection is
+// closed). Current behaviour, not a promise; a later driver may defer the syscall to resumption.
 #pragma once
 
 #include <coroutine>
@@ -44,6 +47,13 @@ struct OpAwaiter : rt::detail::IoOp {
     len = n;
   }
   OpAwaiter(const OpAwaiter&) = delete;
+  // An accept that completed but was never resumed (its task was aborted in between) still
+  // produced a connection: close it rather than leak it.
+  ~OpAwaiter() {
+    if (kind == rt::detail::OpKind::accept && submitted && !resumed && result) {
+      sys::Fd(static_cast<int>(*result)).reset();
+    }
+  }
 
   // A closed (or moved-from) socket has no driver: the operation fails at once.
   bool await_ready() noexcept {
@@ -52,6 +62,7 @@ struct OpAwaiter : rt::detail::IoOp {
     return true;
   }
   bool await_suspend(std::coroutine_handle<> h) noexcept {
+    submitted = true;
     task = rt::detail::current_task;
     if (driver->submit(*this)) {
       if (rt::detail::consume_budget(*task)) return false;
@@ -64,7 +75,12 @@ struct OpAwaiter : rt::detail::IoOp {
     task->pending = this;
     return true;
   }
-  auto await_resume() { return finish(static_cast<IoOp&>(*this)); }
+  auto await_resume() {
+    resumed = true;
+    return finish(static_cast<IoOp&>(*this));
+  }
+  bool submitted = false;
+  bool resumed = false;
 };
 
 // The registered socket underneath TcpStream and TcpListener.

@@ -63,6 +63,10 @@ struct AnyAwaiter : PendingOp {
   TaskHeader* self = nullptr;
 
   explicit AnyAwaiter(std::span<JoinStateBase* const> s) noexcept : PendingOp{&cancel}, states(s) {}
+  AnyAwaiter(const AnyAwaiter&) = delete;
+  // A frame freed between a child's wake-up and this task's resumption (it was aborted) must
+  // not stay registered with the other children: their completion would touch a freed header.
+  ~AnyAwaiter() { unregister(); }
 
   bool await_ready() const noexcept {
     for (auto* s : states)

@@ -24,17 +24,18 @@ class SleepAwaiter : PendingOp, TimerEntry {
   SleepAwaiter(const SleepAwaiter&) = delete;
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
   ~SleepAwaiter() {
-    if (self_) self_->scheduler->timers().cancel(*this);
+    // The scheduler, not the header: a root's header dies before the frames it owns.
+    if (scheduler_) scheduler_->timers().cancel(*this);
   }
 
   bool await_ready() const noexcept { return Scheduler::Clock::now() >= until_; }
   void await_suspend(std::coroutine_handle<> h) noexcept {
     self_ = current_task;
+    scheduler_ = self_->scheduler;
     self_->resume_at = h;
     self_->pending = this;
     fire = &fired;
-    Scheduler& s = *self_->scheduler;
-    s.timers().insert(*this, s.deadline_ms(until_));
+    scheduler_->timers().insert(*this, scheduler_->deadline_ms(until_));
   }
   void await_resume() const noexcept {}
 
@@ -52,6 +53,7 @@ class SleepAwaiter : PendingOp, TimerEntry {
 
   Scheduler::Clock::time_point until_;
   TaskHeader* self_ = nullptr;
+  Scheduler* scheduler_ = nullptr;
 };
 
 struct YieldAwaiter {

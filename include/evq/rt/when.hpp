@@ -72,6 +72,9 @@ Task<std::tuple<ValueOr<Ts>...>> when_all(Task<Ts>... tasks) {
       [](auto&... h) { return std::array<detail::JoinStateBase*, sizeof...(Ts)>{h.state()...}; },
       handles)};
   co_await detail::settle_all(guard.children);
+  // The first real failure in argument order, not the cancellation it caused in a sibling.
+  for (detail::JoinStateBase* s : guard.children)
+    if (s->exception) std::rethrow_exception(s->exception);
   co_return co_await detail::collect(handles, std::index_sequence_for<Ts...>{});
 }
 
