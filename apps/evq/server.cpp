@@ -51,8 +51,12 @@ rt::Task<void> accept_loop(net::TcpListener& listener, std::list<Connection>& co
       if (out_of_fds(c.error())) {
         if (verbose) std::cerr << "accept: " << c.error().message() << "; pausing 100 ms\n";
         co_await rt::sleep(100ms);
+      } else if (c.error() != std::errc::connection_aborted) {
+        // Not one client's problem (EINVAL, EBADF, ...): never spin on it.
+        if (verbose) std::cerr << "accept: " << c.error().message() << "\n";
+        co_await rt::sleep(10ms);
       }
-      continue;  // ECONNABORTED and the like concern one client only
+      continue;
     }
     (void)c->first.set_nodelay(true);
     conns.remove_if([](const Connection& k) { return k.task.is_finished(); });
