@@ -173,7 +173,7 @@ TEST_P(Tcp, AFloodingConnectionDoesNotStarveTheOthers) {
     EXPECT_EQ(got, "ping");
     co_return took;
   };
-  EXPECT_LT(runtime().block_on(main()), 200ms);
+  EXPECT_LT(runtime().block_on(main()), 500ms);  // starved, it would wait for the flood to end
 }
 
 // Regression: readable() waited for the next edge even when the edge for data already in the

@@ -31,8 +31,8 @@ Task<int> after(std::chrono::milliseconds d, int v) {
 
 TEST(Runtime, SpawnedTasksRunConcurrentlyAndJoin) {
   auto main = []() -> Task<int> {
-    auto a = spawn(after(60ms, 1));
-    auto b = spawn(after(60ms, 2));
+    auto a = spawn(after(200ms, 1));
+    auto b = spawn(after(200ms, 2));
     auto ra = co_await a;
     auto rb = co_await b;
     co_return *ra + *rb;
@@ -40,8 +40,8 @@ TEST(Runtime, SpawnedTasksRunConcurrentlyAndJoin) {
   const auto t0 = Clock::now();
   EXPECT_EQ(make_runtime().block_on(main()), 3);
   const auto took = Clock::now() - t0;
-  EXPECT_GE(took, 60ms);
-  EXPECT_LT(took, 110ms);  // the two sleeps overlapped
+  EXPECT_GE(took, 200ms);
+  EXPECT_LT(took, 390ms);  // the two sleeps overlapped (one after the other would take 400)
 }
 
 TEST(Runtime, SleepNeverWakesEarly) {
