@@ -192,6 +192,11 @@ template <class T>
 class [[nodiscard]] JoinHandle {
  public:
   JoinHandle() noexcept = default;
+  // Move-only: a task has one joiner (its state has one waiter slot).
+  JoinHandle(JoinHandle&&) noexcept = default;
+  JoinHandle& operator=(JoinHandle&&) noexcept = default;
+  JoinHandle(const JoinHandle&) = delete;
+  JoinHandle& operator=(const JoinHandle&) = delete;
 
   // Requests cancellation; see the class comment. A no-op once the task finished.
   void abort() noexcept {

@@ -14,6 +14,7 @@
 // Thread-safety: a Task is used by one thread at a time.
 #pragma once
 
+#include <cassert>
 #include <coroutine>
 #include <exception>
 #include <optional>
@@ -127,6 +128,7 @@ class [[nodiscard]] Task {
     handle_type h;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> awaiting) noexcept {
+      assert(h && !h.done() && "awaiting an empty or already finished Task");
       h.promise().continuation = awaiting;
       detail::transfer_to(h);
     }
