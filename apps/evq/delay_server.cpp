@@ -90,8 +90,7 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
   std::string in;   // received, not yet consumed
   std::string out;  // the response being written
   std::chrono::steady_clock::time_point head_started{};
-  const auto write_limit =
-      std::chrono::milliseconds(static_cast<long>(ctx.options.idle_timeout_s * 1000));
+  const auto idle_limit = to_ms(ctx.options.idle_timeout_s);  // also bounds each write
   for (;;) {
     // Answer every complete request buffered, in order.
     for (;;) {
@@ -100,7 +99,7 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
         out.clear();
         http::append_error(out, {.status = r.status, .keep_alive = false}, parser.error_detail(),
                            false);
-        (void)co_await write_all_within(s, std::as_bytes(std::span(out)), write_limit);
+        (void)co_await write_all_within(s, std::as_bytes(std::span(out)), idle_limit);
         co_return;
       }
       if (r.state == http::ParseState::incomplete) {
@@ -118,7 +117,7 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
       } else {
         http::append_error(out, a.head, {}, head);
       }
-      if (!co_await write_all_within(s, std::as_bytes(std::span(out)), write_limit)) co_return;
+      if (!co_await write_all_within(s, std::as_bytes(std::span(out)), idle_limit)) co_return;
       if (!a.head.keep_alive) co_return;
       head_started = {};
     }
@@ -130,13 +129,10 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
     if (in_head && head_started == std::chrono::steady_clock::time_point{}) {
       head_started = std::chrono::steady_clock::now();
     }
-    const auto limit =
-        !in_head ? std::chrono::milliseconds(static_cast<long>(ctx.options.idle_timeout_s * 1000))
-                 : std::chrono::duration_cast<std::chrono::milliseconds>(
-                       head_started +
-                       std::chrono::milliseconds(
-                           static_cast<long>(ctx.options.header_timeout_s * 1000)) -
-                       std::chrono::steady_clock::now());
+    const auto limit = !in_head ? idle_limit
+                                : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      head_started + to_ms(ctx.options.header_timeout_s) -
+                                      std::chrono::steady_clock::now());
     if (limit <= 0ms) co_return;
     static thread_local std::array<std::byte, 16 * 1024> scratch;
     auto n = co_await read_some(s, scratch, limit);

@@ -18,7 +18,7 @@ struct Context {
 
 rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
   const auto& o = static_cast<Context*>(context)->options;
-  const auto idle = std::chrono::milliseconds(static_cast<long>(o.idle_timeout_s * 1000));
+  const auto idle = to_ms(o.idle_timeout_s);
   std::string pending;  // what was read and must outlive a suspended write
   for (;;) {
     static thread_local std::array<std::byte, 16 * 1024> scratch;

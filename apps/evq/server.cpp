@@ -18,10 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::chrono::milliseconds ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
-
 bool out_of_fds(const std::error_code& ec) {
   return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
          ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
@@ -31,15 +27,12 @@ bool out_of_fds(const std::error_code& ec) {
 rt::Task<int> wait_for_signal(int sfd_raw) {
   auto sock = net::detail::Socket::attach(sys::Fd(sfd_raw));
   if (!sock) co_return SIGTERM;
-  struct Finish {
-    Result<std::size_t> operator()(rt::detail::IoOp& op) const { return std::move(op.result); }
-  };
   for (;;) {
     signalfd_siginfo info;
     if (::read(sock->fd(), &info, sizeof(info)) == sizeof(info))
       co_return static_cast<int>(info.ssi_signo);
-    (void)co_await net::detail::OpAwaiter<Finish>(rt::detail::OpKind::readable, sock->driver(),
-                                                  sock->io(), nullptr, 0, Finish{});
+    (void)co_await net::detail::OpAwaiter<net::detail::TakeResult>(
+        rt::detail::OpKind::readable, sock->driver(), sock->io(), nullptr, 0, {});
   }
 }
 
@@ -92,7 +85,7 @@ rt::Task<int> serve(const ServerOptions& o, std::string_view banner, Handler han
   (void)co_await acceptor;
   listener = fail(std::make_error_code(std::errc::operation_canceled));  // closes the socket
   // Close idle connections, now and as soon as a busy one finishes its request.
-  const auto deadline = std::chrono::steady_clock::now() + ms(o.grace_s);
+  const auto deadline = std::chrono::steady_clock::now() + to_ms(o.grace_s);
   auto close_idle_and_count_busy = [&] {
     std::size_t busy = 0;
     for (auto& c : conns) {

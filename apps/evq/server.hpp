@@ -41,6 +41,11 @@ struct Connection {
 
 using Handler = rt::Task<void> (*)(net::TcpStream stream, Connection& conn, void* context);
 
+// A duration given in (fractional) seconds on the command line, in whole milliseconds.
+inline std::chrono::milliseconds to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
 // Runs a server until SIGINT/SIGTERM; returns the process exit code. `banner` is printed before
 // the `listening on` line (unless quiet).
 int run_server(const ServerOptions& options, std::string_view banner, Handler handler,

@@ -43,9 +43,8 @@ rt::Task<Result<TcpStream>> TcpStream::connect(sys::SocketAddr addr) {
   if (!fd) co_return fail(fd.error());
   auto s = detail::Socket::attach(std::move(*fd));
   if (!s) co_return fail(s.error());
-  auto finish = [](rt::detail::IoOp& op) { return std::move(op.result); };
-  detail::OpAwaiter<decltype(finish)> op(rt::detail::OpKind::connect, s->driver(), s->io(), nullptr,
-                                         0, finish);
+  detail::OpAwaiter<detail::TakeResult> op(rt::detail::OpKind::connect, s->driver(), s->io(),
+                                           nullptr, 0, {});
   op.addr = addr;
   if (auto r = co_await op; !r) co_return fail(r.error());
   co_return TcpStream(std::move(*s));

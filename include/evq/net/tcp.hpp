@@ -83,6 +83,11 @@ struct OpAwaiter : rt::detail::IoOp {
   bool resumed = false;
 };
 
+// The most common Finish: the operation's own result (bytes moved).
+struct TakeResult {
+  Result<std::size_t> operator()(rt::detail::IoOp& op) const { return std::move(op.result); }
+};
+
 // The registered socket underneath TcpStream and TcpListener.
 class Socket {
  public:
@@ -140,12 +145,9 @@ class TcpStream {
   [[nodiscard]] int fd() const noexcept { return socket_.fd(); }
 
  private:
-  struct TakeResult {
-    Result<std::size_t> operator()(rt::detail::IoOp& op) const { return std::move(op.result); }
-  };
-  detail::OpAwaiter<TakeResult> io(rt::detail::OpKind kind, std::byte* data,
-                                   std::size_t len) noexcept {
-    return {kind, socket_.driver(), socket_.io(), data, len, TakeResult{}};
+  detail::OpAwaiter<detail::TakeResult> io(rt::detail::OpKind kind, std::byte* data,
+                                           std::size_t len) noexcept {
+    return {kind, socket_.driver(), socket_.io(), data, len, detail::TakeResult{}};
   }
   detail::Socket socket_;
 };
