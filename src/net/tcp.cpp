@@ -45,7 +45,7 @@ rt::Task<Result<TcpStream>> TcpStream::connect(sys::SocketAddr addr) {
   if (!s) co_return fail(s.error());
   detail::OpAwaiter<detail::TakeResult> op(rt::detail::OpKind::connect, s->driver(), s->io(),
                                            nullptr, 0, {});
-  op.addr = addr;
+  op.addr = &addr;
   if (auto r = co_await op; !r) co_return fail(r.error());
   co_return TcpStream(std::move(*s));
 }
@@ -62,6 +62,11 @@ rt::Task<Result<void>> TcpStream::write_all(std::span<const std::byte> data) {
 Result<std::size_t> TcpStream::try_read(std::span<std::byte> buf) noexcept {
   if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
   return sys::recv(fd(), buf);
+}
+
+Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) noexcept {
+  if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
+  return sys::send(fd(), data);
 }
 
 Result<void> TcpStream::shutdown_write() noexcept {
@@ -86,17 +91,15 @@ Result<TcpListener> TcpListener::bind(const sys::SocketAddr& addr, int backlog) 
 }
 
 rt::Task<Result<std::pair<TcpStream, sys::SocketAddr>>> TcpListener::accept() {
-  auto finish = [](rt::detail::IoOp& op) -> Result<std::pair<sys::Fd, sys::SocketAddr>> {
-    if (!op.result) return fail(op.result.error());
-    return std::pair{sys::Fd(static_cast<int>(*op.result)), op.addr};
-  };
-  detail::OpAwaiter<decltype(finish)> op(rt::detail::OpKind::accept, socket_.driver(), socket_.io(),
-                                         nullptr, 0, finish);
+  sys::SocketAddr peer;
+  detail::OpAwaiter<detail::TakeResult> op(rt::detail::OpKind::accept, socket_.driver(),
+                                           socket_.io(), nullptr, 0, {});
+  op.addr = &peer;
   auto r = co_await op;
   if (!r) co_return fail(r.error());
-  auto s = detail::Socket::attach(std::move(r->first));
+  auto s = detail::Socket::attach(sys::Fd(static_cast<int>(*r)));
   if (!s) co_return fail(s.error());
-  co_return std::pair{TcpStream(std::move(*s)), r->second};
+  co_return std::pair{TcpStream(std::move(*s)), peer};
 }
 
 Result<sys::SocketAddr> TcpListener::local_addr() const noexcept {

@@ -64,7 +64,8 @@ struct Registration {
 };
 
 bool reads(OpKind k) noexcept {
-  return k == OpKind::accept || k == OpKind::recv || k == OpKind::readable;
+  return k == OpKind::accept || k == OpKind::recv || k == OpKind::recv_from ||
+         k == OpKind::readable;
 }
 
 Token token_of(IoHandle h) noexcept {
@@ -119,7 +120,7 @@ class ReadinessDriver final : public Driver {
       return true;
     }
     if (op.kind == OpKind::connect) {
-      if (auto r = sys::connect(reg->fd, op.addr); !r) {
+      if (auto r = sys::connect(reg->fd, *op.addr); !r) {
         op.result = fail(r.error());
         return true;
       }
@@ -174,10 +175,19 @@ class ReadinessDriver final : public Driver {
       case OpKind::accept: {
         auto r = sys::accept(reg.fd);
         if (!r) return finish(op, fail(r.error()));
-        op.addr = r->second;
+        if (op.addr) *op.addr = r->second;
         op.result = static_cast<std::size_t>(r->first.release());
         return true;
       }
+      case OpKind::recv_from: {
+        auto r = sys::recv_from(reg.fd, {op.data, op.len});
+        if (!r) return finish(op, fail(r.error()));
+        if (op.addr) *op.addr = r->second;
+        op.result = r->first;
+        return true;
+      }
+      case OpKind::send_to:
+        return finish(op, sys::send_to(reg.fd, {op.data, op.len}, *op.addr));
       case OpKind::connect: {
         auto err = sys::socket_error(reg.fd);
         if (!err) return finish(op, fail(err.error()));

@@ -9,7 +9,11 @@ namespace evq::rt::detail {
 Result<std::unique_ptr<Scheduler>> Scheduler::create(poll::PollOptions options) {
   auto d = make_readiness_driver(options);
   if (!d) return fail(d.error());
-  return std::unique_ptr<Scheduler>(new Scheduler(std::move(*d)));
+  return create(std::move(*d));
+}
+
+std::unique_ptr<Scheduler> Scheduler::create(std::unique_ptr<Driver> driver) {
+  return std::unique_ptr<Scheduler>(new Scheduler(std::move(driver)));
 }
 
 Scheduler::Scheduler(std::unique_ptr<Driver> driver) noexcept

@@ -185,6 +185,79 @@ TEST(Runtime, TimeoutFailsAndHasCancelledTheTaskWhenLate) {
   make_runtime().block_on(main());
 }
 
+TEST(Runtime, TimeoutRunsTheTaskInlineWithoutSpawning) {
+  auto main = []() -> Task<std::size_t> {
+    std::size_t seen = 0;
+    auto probe = [](std::size_t& seen) -> Task<int> {
+      co_await sleep(5ms);
+      seen = evq::rt::detail::current_task->scheduler->live_tasks();
+      co_return 1;
+    };
+    auto r = co_await timeout(1s, probe(seen));
+    EXPECT_TRUE(r);
+    co_return seen;
+  };
+  EXPECT_EQ(make_runtime().block_on(main()), 1u);  // only main itself
+}
+
+TEST(Runtime, TimeoutOfOneWaitGivesItsResultOrTimedOut) {
+  auto main = []() -> Task<void> {
+    auto in_time = co_await timeout(1s, sleep(5ms));
+    EXPECT_TRUE(in_time);
+    const auto t0 = Clock::now();
+    auto late = co_await timeout(10ms, sleep(10s));
+    EXPECT_LT(Clock::now() - t0, 1s);
+
+    EXPECT_TRUE(!late && late.error() == Errc::timed_out);
+    auto handle = spawn(after(5ms, 4));
+    auto joined = co_await timeout(1s, std::move(handle).operator co_await());
+    EXPECT_TRUE(joined && *joined && **joined == 4);
+  };
+  make_runtime().block_on(main());
+}
+
+TEST(Runtime, NestedTimeoutsTheEarlierDeadlineWins) {
+  auto main = []() -> Task<void> {
+    // The inner deadline is earlier: the inner timeout reports it, the outer one gets a value.
+    auto inner_first = co_await timeout(10s, [](void) -> Task<bool> {
+      auto r = co_await timeout(10ms, sleep(10s));
+      co_return !r && r.error() == Errc::timed_out;
+    }());
+    EXPECT_TRUE(inner_first && *inner_first);
+    // The outer deadline is earlier: the whole inner task is cut short, the outer reports it.
+    Counted::reset();
+    auto outer_first = co_await timeout(10ms, [](Counted) -> Task<bool> {
+      auto r = co_await timeout(10s, sleep(10s));
+      ADD_FAILURE() << "the inner timeout returned after the outer deadline";
+      co_return static_cast<bool>(r);
+    }(Counted{}));
+
+    EXPECT_TRUE(!outer_first && outer_first.error() == Errc::timed_out);
+    EXPECT_EQ(Counted::alive, 0);
+    // Both deadlines in the same tick: the outer one wins (its caller resumes, once).
+    auto same = co_await timeout(10ms, [](void) -> Task<int> {
+      (void)co_await timeout(10ms, sleep(10s));
+      co_return 7;
+    }());
+    EXPECT_TRUE(!same || *same == 7);
+    // After all of that, a new timeout works from a clean state.
+    auto again = co_await timeout(1s, after(1ms, 3));
+    EXPECT_TRUE(again && *again == 3);
+  };
+  make_runtime().block_on(main());
+}
+
+TEST(Runtime, TimeoutCutsShortATaskThatOnlyYields) {
+  auto main = []() -> Task<void> {
+    auto r = co_await timeout(10ms, [](void) -> Task<void> {
+      for (;;)
+        co_await yield_now();
+    }());
+    EXPECT_FALSE(r);
+  };
+  make_runtime().block_on(main());
+}
+
 TEST(Runtime, WhenAllGivesEveryValue) {
   auto main = []() -> Task<std::tuple<int, std::monostate, int>> {
     co_return co_await when_all(
@@ -269,7 +342,12 @@ TEST(Runtime, AbortBetweenAChildsWakeUpAndTheResumptionLeavesNoDanglingWaiter) {
     s.child_done = true;  // this finishes the child and queues the parent...
     co_return 1;
   };
-  auto parent = [&](Shared& s) -> Task<void> { (void)co_await timeout(1s, work(s)); };
+  auto parent = [&](Shared& s) -> Task<void> {
+    (void)co_await when_any(work(s), [&]() -> Task<int> {
+      co_await sleep(1s);
+      co_return 0;
+    }());
+  };
   auto aborter = [](Shared& s) -> Task<void> {
     while (!s.child_done)
       co_await yield_now();

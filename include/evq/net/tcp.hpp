@@ -17,6 +17,7 @@
 // closed). Current behaviour, not a promise; a later driver may defer the syscall to resumption.
 #pragma once
 
+#include <cassert>
 #include <coroutine>
 #include <span>
 #include <utility>
@@ -46,7 +47,11 @@ struct OpAwaiter : rt::detail::IoOp {
     data = buf;
     len = n;
   }
-  OpAwaiter(const OpAwaiter&) = delete;
+  // Movable until awaited (so rt::timeout can hold it), never once submitted.
+  OpAwaiter(OpAwaiter&& o) noexcept : IoOp(o), driver(o.driver), finish(std::move(o.finish)) {
+    assert(!o.submitted);
+  }
+  OpAwaiter& operator=(const OpAwaiter&) = delete;
   // An accept that completed but was never resumed (its task was aborted in between) still
   // produced a connection: close it rather than leak it.
   ~OpAwaiter() {
@@ -134,6 +139,9 @@ class TcpStream {
   // first: readable() waits for the next edge, and one that already passed is not repeated.
   [[nodiscard]] Result<std::size_t> try_read(std::span<std::byte> buf) noexcept;
   [[nodiscard]] auto readable() noexcept { return io(rt::detail::OpKind::readable, nullptr, 0); }
+  // The same for writing: try_write sends what fits now (never suspends), writable() waits.
+  [[nodiscard]] Result<std::size_t> try_write(std::span<const std::byte> data) noexcept;
+  [[nodiscard]] auto writable() noexcept { return io(rt::detail::OpKind::writable, nullptr, 0); }
 
   // Writes all of `data`, or fails.
   [[nodiscard]] rt::Task<Result<void>> write_all(std::span<const std::byte> data);

@@ -35,7 +35,16 @@
 
 namespace evq::rt::detail {
 
-enum class OpKind : std::uint8_t { accept, connect, recv, send, readable, writable };
+enum class OpKind : std::uint8_t {
+  accept,
+  connect,
+  recv,
+  send,
+  recv_from,  // a datagram and its sender
+  send_to,    // a datagram to `addr`
+  readable,
+  writable,
+};
 
 // A registered socket, as operations name it.
 struct IoHandle {
@@ -48,9 +57,11 @@ struct IoOp : PendingOp {
 
   OpKind kind;
   IoHandle io;
-  std::byte* data = nullptr;  // recv: where to; send: what (len bytes)
+  std::byte* data = nullptr;  // recv, recv_from: where to; send, send_to: what (len bytes)
   std::size_t len = 0;
-  sys::SocketAddr addr;        // connect: the target; accept: the peer, filled in
+  // connect, send_to: the target; accept, recv_from: the peer, filled in. Owned by the caller
+  // (kept out of IoOp so that every read and write awaiter in a frame stays small).
+  sys::SocketAddr* addr = nullptr;
   Result<std::size_t> result;  // bytes moved; accept: the new fd
   TaskHeader* task = nullptr;  // who to schedule on completion
   bool waiting = false;        // in the driver's waiting list

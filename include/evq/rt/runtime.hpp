@@ -32,6 +32,12 @@ class Runtime {
     return Runtime(std::move(*s));
   }
 
+  // A runtime on a driver of the caller's choosing: another OS backend, or a test's fake that
+  // completes operations late and out of order. `driver` must not be null.
+  [[nodiscard]] static Runtime with_driver(std::unique_ptr<detail::Driver> driver) {
+    return Runtime(detail::Scheduler::create(std::move(driver)));
+  }
+
   // Runs until `task` finishes; returns its value or rethrows its exception. Throws
   // std::logic_error if the task can never finish (it waits for something nothing will do).
   template <class T>

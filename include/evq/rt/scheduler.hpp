@@ -36,6 +36,8 @@ class Scheduler {
   using Clock = std::chrono::steady_clock;
 
   [[nodiscard]] static Result<std::unique_ptr<Scheduler>> create(poll::PollOptions options);
+  // On a driver of the caller's choosing (tests use a fake one).
+  [[nodiscard]] static std::unique_ptr<Scheduler> create(std::unique_ptr<Driver> driver);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;

@@ -24,6 +24,11 @@ struct TaskHeader {
   TaskHeader* prev_live = nullptr;    // live-task list links (for shutdown)
   TaskHeader* next_live = nullptr;
   std::uint32_t budget = 0;  // operations it may still complete without yielding
+  // rt::timeout: how many timeouts the task is inside, and the depth of the one whose deadline
+  // passed and whose caller the task is being sent back to (0: none). An inner deadline never
+  // overrides an outer one that already fired.
+  std::uint16_t timeout_depth = 0;
+  std::uint16_t unwinding_to = 0;
   bool queued = false;
   bool aborted = false;
 };

@@ -5,6 +5,7 @@
 // Cancellation: a task aborted while sleeping stops sleeping at once (the timer is removed).
 #pragma once
 
+#include <cassert>
 #include <chrono>
 #include <coroutine>
 
@@ -21,7 +22,10 @@ class SleepAwaiter : PendingOp, TimerEntry {
  public:
   explicit SleepAwaiter(Scheduler::Clock::time_point until) noexcept
       : PendingOp{&cancel}, until_(until) {}
-  SleepAwaiter(const SleepAwaiter&) = delete;
+  // Movable until awaited (so timeout() can hold it), never while the timer is armed.
+  SleepAwaiter(SleepAwaiter&& o) noexcept : PendingOp{&cancel}, until_(o.until_) {
+    assert(!o.scheduler_);
+  }
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
   ~SleepAwaiter() {
     // The scheduler, not the header: a root's header dies before the frames it owns.
@@ -82,27 +86,173 @@ inline detail::YieldAwaiter yield_now() noexcept {
   return {};
 }
 
-// Runs `task` with a deadline: its value, or Errc::timed_out once `d` passed, in which case the
-// task was aborted and its cancellation had completed before timeout returns. An exception the
-// task threw is rethrown.
-template <class T, class Rep, class Period>
-Task<Result<T>> timeout(std::chrono::duration<Rep, Period> d, Task<T> task) {
-  JoinHandle<T> work = spawn(std::move(task));
-  JoinHandle<void> timer =
-      spawn([](auto until) -> Task<void> {
-        co_await sleep_until(until);
-      }(std::chrono::steady_clock::now() +
-                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(d)));
-  detail::AbortChildrenOnDrop<2> guard{{work.state(), timer.state()}};
-  co_await detail::AnyAwaiter(guard.children);
-  if (!work.is_finished()) {
-    work.abort();
-    (void)co_await work;  // wait until the cancellation has completed
-    co_return fail(Errc::timed_out);
+namespace detail {
+
+// What both timeout awaiters share: the deadline's timer and, once it passed, sending the task
+// back to the timeout's caller. The timer fires from the scheduler's loop, never while the task
+// runs. If the task waits on a cancellable operation, that operation is cancelled and the task
+// resumes at the caller only once it has completed (cancellation is a request followed by a
+// completion); the inner frames are destroyed there.
+class TimeoutBase : TimerEntry {
+ protected:
+  TimeoutBase(Scheduler::Clock::time_point until, bool only_while_waiting) noexcept
+      : TimerEntry(&fired), until_(until), only_while_waiting_(only_while_waiting) {}
+  TimeoutBase(Scheduler::Clock::duration d, bool only_while_waiting) noexcept
+      : TimerEntry(&fired), d_(d), only_while_waiting_(only_while_waiting) {}
+  TimeoutBase(const TimeoutBase&) = delete;
+  TimeoutBase& operator=(const TimeoutBase&) = delete;
+  // The scheduler, not the header: frames a timeout owns may be destroyed after the header
+  // (when the task is aborted).
+  ~TimeoutBase() {
+    if (scheduler_) scheduler_->timers().cancel(*this);
   }
-  timer.abort();
-  (void)co_await timer;
-  co_return co_await work;
+
+  void arm(std::coroutine_handle<> caller) noexcept {
+    self_ = current_task;
+    scheduler_ = self_->scheduler;
+    caller_ = caller;
+    depth_ = ++self_->timeout_depth;
+    // A duration counts from here: a wait that completed at once never read the clock.
+    if (until_ == Scheduler::Clock::time_point{}) until_ = Scheduler::Clock::now() + d_;
+    scheduler_->timers().insert(*this, scheduler_->deadline_ms(until_));
+  }
+  // On resumption at the caller: true if the deadline passed (the inner work was cut short).
+  bool disarm() noexcept {
+    if (!scheduler_) return false;  // never armed
+    scheduler_->timers().cancel(*this);
+    self_->timeout_depth = static_cast<std::uint16_t>(depth_ - 1);
+    self_->unwinding_to = 0;
+    return expired_;
+  }
+
+ private:
+  static void fired(TimerEntry& e) noexcept {
+    auto& t = static_cast<TimeoutBase&>(e);
+    TaskHeader& h = *t.self_;
+    if (h.unwinding_to != 0 && h.unwinding_to <= t.depth_) return;  // an outer one fired
+    if (t.only_while_waiting_ && !h.pending) return;  // it completed first: its result stands
+    t.expired_ = true;
+    h.unwinding_to = t.depth_;
+    h.resume_at = t.caller_;
+    if (h.pending) {
+      h.pending->cancel(*h.pending);  // completes (now or later) and schedules the task
+    } else {
+      h.scheduler->schedule(h);
+    }
+  }
+
+  Scheduler::Clock::time_point until_{};
+  Scheduler::Clock::duration d_{};
+  TaskHeader* self_ = nullptr;
+  Scheduler* scheduler_ = nullptr;
+  std::coroutine_handle<> caller_;
+  std::uint16_t depth_ = 0;
+  bool only_while_waiting_;
+  bool expired_ = false;
+};
+
+template <class T>
+Result<T> wrap_result(auto&& produce) {
+  if constexpr (std::is_void_v<T>) {
+    produce();
+    return {};
+  } else {
+    return produce();
+  }
+}
+
+// timeout(d, Task<T>): runs the task inline, in the caller's task (nothing is spawned).
+template <class T>
+class TaskTimeout : TimeoutBase {
+ public:
+  template <class When>
+  TaskTimeout(When when, Task<T> task) noexcept
+      : TimeoutBase(when, false), task_(std::move(task)) {}
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) noexcept {
+    arm(h);
+    std::move(task_).operator co_await().await_suspend(h);  // starts it (by transfer)
+  }
+  Result<T> await_resume() {
+    if (disarm()) {
+      task_ = Task<T>();  // destroys the inner frames, suspended where they were cut short
+      return fail(Errc::timed_out);
+    }
+    return wrap_result<T>([&]() -> T { return task_.handle().promise().take(); });
+  }
+
+ private:
+  Task<T> task_;
+};
+
+// timeout(d, awaitable): one wait (an I/O operation, a sleep, a join) with a deadline. No timer
+// is armed at all when the wait completes without suspending.
+template <class A>
+class AwaitTimeout : TimeoutBase {
+  using Inner = decltype(std::declval<A&>().await_resume());
+
+ public:
+  template <class When>
+  AwaitTimeout(When when, A&& inner) noexcept
+      : TimeoutBase(when, true), inner_(std::forward<A>(inner)) {}
+
+  bool await_ready() { return inner_.await_ready(); }
+  bool await_suspend(std::coroutine_handle<> h) {
+    using R = decltype(inner_.await_suspend(h));
+    if constexpr (std::is_void_v<R>) {
+      inner_.await_suspend(h);
+    } else {
+      static_assert(std::is_same_v<R, bool>, "timeout: await_suspend must return void or bool");
+      if (!inner_.await_suspend(h)) return false;
+    }
+    arm(h);  // nothing can complete the wait before the loop runs again
+    return true;
+  }
+  // The inner result; Errc::timed_out when the deadline passed first (the wait was cancelled:
+  // the inner awaiter's own result, such as operation_canceled, is not looked at).
+  Result<Inner> await_resume() {
+    if (disarm()) return fail(Errc::timed_out);
+    return wrap_result<Inner>([&]() -> Inner { return inner_.await_resume(); });
+  }
+
+ private:
+  A inner_;
+};
+
+}  // namespace detail
+
+// Waits for `work` with a deadline: Result<T> with its value, or Errc::timed_out once `d`
+// passed. `work` is either a Task<T> (run inline in the calling task, nothing spawned) or an
+// awaiter for one wait (TcpStream::readable(), write(), sleep(), ...). On the deadline, what the
+// task waits on is cancelled (abort's protocol: request, then completion) and the task resumes
+// here only once that has completed; a Task's frames are destroyed before timeout returns. What
+// a cut-short operation had already done is lost, as with abort (see evq/net/tcp.hpp). An
+// exception the work threw is rethrown. Timeouts nest: the outer deadline wins.
+template <class Rep, class Period, class T>
+detail::TaskTimeout<T> timeout(std::chrono::duration<Rep, Period> d, Task<T> task) noexcept {
+  return {std::chrono::duration_cast<detail::Scheduler::Clock::duration>(d), std::move(task)};
+}
+template <class Rep, class Period, class A>
+requires requires(A a) {
+  a.await_ready();
+}
+detail::AwaitTimeout<A> timeout(std::chrono::duration<Rep, Period> d, A&& awaiter) noexcept {
+  return {std::chrono::duration_cast<detail::Scheduler::Clock::duration>(d),
+          std::forward<A>(awaiter)};
+}
+
+// timeout with a deadline instead of a duration (tokio's timeout_at).
+template <class T>
+detail::TaskTimeout<T> timeout_at(std::chrono::steady_clock::time_point t, Task<T> task) noexcept {
+  return {t, std::move(task)};
+}
+template <class A>
+requires requires(A a) {
+  a.await_ready();
+}
+detail::AwaitTimeout<A> timeout_at(std::chrono::steady_clock::time_point t, A&& awaiter) noexcept {
+  return {t, std::forward<A>(awaiter)};
 }
 
 }  // namespace evq::rt
