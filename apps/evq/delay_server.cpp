@@ -41,28 +41,32 @@ void print_request(std::uint64_t n, std::uint64_t delay_ms, std::string_view mes
   std::fflush(stdout);
 }
 
+// The answer to one request, decided at once and sent after `delay_ms`.
 struct Answer {
-  http::ResponseHead head;
-  std::string body;
+  std::string body;  // also holds what a slow reader has not taken yet
   std::uint64_t delay_ms = 0;
+  int status = 200;
+  bool keep_alive = true;
+  bool head = false;  // a HEAD request: no body is sent
 };
 
 // Decides the answer to one request (no I/O).
-Answer answer(const http::Request& req, Context& ctx) {
-  Answer a;
-  a.head.keep_alive = req.keep_alive();
-  a.head.content_type = "text/plain";
+void decide(const http::Request& req, Context& ctx, Answer& a) {
+  a.body.clear();
+  a.delay_ms = 0;
+  a.status = 200;
+  a.keep_alive = req.keep_alive();
+  a.head = req.is_head();
   if (req.method() != "GET" && req.method() != "HEAD") {
-    a.head.status = 405;
-    a.head.allow = "GET, HEAD";
-    return a;
+    a.status = 405;
+    return;
   }
   // "/{delay}/{message}": the message is everything after the second slash.
   std::string_view path = req.path();
   const auto slash = path.size() > 1 ? path.find('/', 1) : std::string_view::npos;
   if (path.empty() || path[0] != '/' || slash == std::string_view::npos) {
-    a.head.status = 404;
-    return a;
+    a.status = 404;
+    return;
   }
   const std::string_view delay = path.substr(1, slash - 1);
   std::uint64_t ms = 0;
@@ -70,78 +74,141 @@ Answer answer(const http::Request& req, Context& ctx) {
   const bool digits = !delay.empty() && delay.find_first_not_of("0123456789") == delay.npos;
   if (!digits || ec != std::errc() || end != delay.data() + delay.size() ||
       ms > ctx.options.max_delay_s * 1000) {
-    a.head.status = 400;
-    return a;
+    a.status = 400;
+    return;
   }
-  auto message = http::percent_decode(path.substr(slash + 1));
-  if (!message) {
-    a.head.status = 400;
-    return a;
+  if (!http::percent_decode(path.substr(slash + 1), a.body)) {
+    a.status = 400;
+    return;
   }
   a.delay_ms = ms;
-  a.body = std::move(*message);
   if (!ctx.options.quiet) print_request(++ctx.requests, ms, a.body);
-  return a;
 }
 
-rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
-  Context& ctx = *static_cast<Context*>(context);
+// The response to `a`, in `out`.
+void render(const Answer& a, std::string& out) {
+  out.clear();
+  http::ResponseHead head{.status = a.status, .keep_alive = a.keep_alive};
+  head.content_type = "text/plain";
+  if (a.status == 200) return http::append_response(out, head, a.body, a.head);
+  if (a.status == 405) head.allow = "GET, HEAD";
+  http::append_error(out, head, {}, a.head);
+}
+
+// One connection's state between suspensions, and the steps that need no I/O. The coroutine
+// below only reads, sleeps and writes; everything else happens here, in plain functions, so
+// that the coroutine's frame (which g++ sizes for every local it has) stays small.
+struct Conn {
   http::Parser parser;
-  std::string in;   // received, not yet consumed
-  std::string out;  // the response being written
+  std::string in;             // received, not yet consumed, kept across suspensions
+  std::string_view buffered;  // the unconsumed bytes: in `scratch` right after a read, else `in`
+  bool in_scratch = false;
   std::chrono::steady_clock::time_point head_started{};
-  const auto idle_limit = to_ms(ctx.options.idle_timeout_s);  // also bounds each write
-  for (;;) {
-    // Answer every complete request buffered, in order.
-    for (;;) {
-      const http::FeedResult r = parser.feed(in);
-      if (r.state == http::ParseState::error) {
-        out.clear();
-        http::append_error(out, {.status = r.status, .keep_alive = false}, parser.error_detail(),
-                           false);
-        (void)co_await write_all_within(s, std::as_bytes(std::span(out)), idle_limit);
-        co_return;
-      }
-      if (r.state == http::ParseState::incomplete) {
-        in.erase(0, r.consumed);
-        break;
-      }
-      conn.idle = false;
-      Answer a = answer(parser.request(), ctx);
-      const bool head = parser.request().is_head();
-      in.erase(0, r.consumed);
-      if (a.delay_ms) co_await rt::sleep(std::chrono::milliseconds(a.delay_ms));
+
+  enum class Next : std::uint8_t { answer, read, fail };
+
+  // Parses what is buffered: `answer` (a request is decided in `a`; what follows it is safe in
+  // `in`), `read` (more bytes are needed), or `fail` (the error response is in `out`).
+  Next next(Context& ctx, Answer& a, std::string& out) {
+    const http::FeedResult r = parser.feed(buffered);
+    if (r.state == http::ParseState::error) {
       out.clear();
-      if (a.head.status == 200) {
-        http::append_response(out, a.head, a.body, head);
-      } else {
-        http::append_error(out, a.head, {}, head);
-      }
-      if (!co_await write_all_within(s, std::as_bytes(std::span(out)), idle_limit)) co_return;
-      if (!a.head.keep_alive) co_return;
-      head_started = {};
+      http::append_error(out, {.status = r.status, .keep_alive = false}, parser.error_detail(),
+                         false);
+      return Next::fail;
     }
-    // Read more: a new request has --idle-timeout to start, a started head --header-timeout;
-    // a body being received gets --idle-timeout per read.
+    if (r.state == http::ParseState::incomplete) {
+      in.assign(buffered.substr(r.consumed));  // (assign copes with a view of itself)
+      keep_in();
+      if (in.empty() && in.capacity() > 4096) in = std::string();  // drop a burst's buffer
+      return Next::read;
+    }
+    decide(parser.request(), ctx, a);
+    buffered.remove_prefix(r.consumed);
+    if (in_scratch) {  // what follows must survive the suspensions to come
+      in.assign(buffered);
+      keep_in();
+    }
+    head_started = {};
+    return Next::answer;
+  }
+
+  // How long the next read may wait: a new request has --idle-timeout to start, a started head
+  // --header-timeout, a body being received --idle-timeout per read. Also says whether the
+  // connection is idle (between requests).
+  std::chrono::milliseconds read_limit(const DelayOptions& o, bool& idle) {
     const bool in_body = parser.reading_body();
     const bool in_head = !in.empty() && !in_body;
-    conn.idle = in.empty() && !in_body;
-    if (in_head && head_started == std::chrono::steady_clock::time_point{}) {
-      head_started = std::chrono::steady_clock::now();
+    idle = in.empty() && !in_body;
+    if (!in_head) return to_ms(o.idle_timeout_s);
+    const auto now = std::chrono::steady_clock::now();
+    if (head_started == std::chrono::steady_clock::time_point{}) head_started = now;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(head_started +
+                                                                 to_ms(o.header_timeout_s) - now);
+  }
+
+  // `n` bytes arrived in `scratch`.
+  void received(std::string_view got) {
+    if (in.empty()) {
+      buffered = got;  // parsed in place
+      in_scratch = true;
+    } else {
+      in.append(got);
+      keep_in();
     }
-    const auto limit = !in_head ? idle_limit
-                                : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      head_started + to_ms(ctx.options.header_timeout_s) -
-                                      std::chrono::steady_clock::now());
-    if (limit <= 0ms) co_return;
-    static thread_local std::array<std::byte, 16 * 1024> scratch;
-    auto n = co_await read_some(s, scratch, limit);
-    if (!n) {
-      if (sys::is_would_block(n.error())) continue;  // spurious wake-up
-      co_return;                                     // reset, timeout, ...
+  }
+
+ private:
+  void keep_in() noexcept {
+    buffered = in;
+    in_scratch = false;
+  }
+};
+
+// A read goes into a per-thread scratch buffer and is parsed there; a response is built in a
+// per-thread buffer and sent at once; only what the socket did not take is copied (into the
+// answer's own storage).
+rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
+  Context& ctx = *static_cast<Context*>(context);
+  static thread_local std::array<std::byte, 16 * 1024> scratch;
+  static thread_local std::string out;  // the response being sent (never across a suspension)
+  const auto idle_limit = to_ms(ctx.options.idle_timeout_s);  // also bounds each write
+  Conn c;
+  Answer a;
+  for (;;) {
+    switch (c.next(ctx, a, out)) {
+      case Conn::Next::fail:
+        a.keep_alive = false;
+        break;
+      case Conn::Next::answer:
+        conn.idle = false;
+        if (a.delay_ms) co_await rt::sleep(std::chrono::milliseconds(a.delay_ms));
+        render(a, out);
+        break;
+      case Conn::Next::read: {
+        const auto limit = c.read_limit(ctx.options, conn.idle);
+        if (limit <= 0ms) co_return;
+        auto n = s.try_read(scratch);
+        if (!n) {
+          if (!sys::is_would_block(n.error())) co_return;  // reset, ...
+          auto ready = co_await rt::timeout(limit, s.readable());
+          if (!ready || !*ready) co_return;  // timed out, or an error
+        } else if (*n == 0) {
+          co_return;  // the client closed
+        } else {
+          c.received({reinterpret_cast<const char*>(scratch.data()), *n});
+        }
+        continue;
+      }
     }
-    if (*n == 0) co_return;                                        // the client closed
-    in.append(reinterpret_cast<const char*>(scratch.data()), *n);  // before any suspension
+    // Send the response in `out`.
+    auto left = send_now(s, std::as_bytes(std::span(out)));
+    if (!left) co_return;
+    if (!left->empty()) {  // a slow reader: keep the rest in the answer's own storage
+      a.body.assign(reinterpret_cast<const char*>(left->data()), left->size());
+      if (!co_await write_all_within(s, std::as_bytes(std::span(a.body)), idle_limit)) co_return;
+    }
+    if (!a.keep_alive) co_return;
   }
 }
 

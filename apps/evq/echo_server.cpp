@@ -7,6 +7,7 @@
 #include <array>
 #include <string>
 
+#include "evq/rt/time.hpp"
 #include "evq/sys/error.hpp"
 
 namespace evq::app {
@@ -19,23 +20,28 @@ struct Context {
 rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
   const auto& o = static_cast<Context*>(context)->options;
   const auto idle = to_ms(o.idle_timeout_s);
-  std::string pending;  // what was read and must outlive a suspended write
   for (;;) {
     static thread_local std::array<std::byte, 16 * 1024> scratch;
     conn.idle = true;
-    auto n = co_await read_some(s, scratch, idle);
+    auto n = s.try_read(scratch);
     if (!n) {
-      if (sys::is_would_block(n.error())) continue;
-      co_return;
+      if (!sys::is_would_block(n.error())) co_return;
+      auto ready = co_await rt::timeout(idle, s.readable());
+      if (!ready || !*ready) co_return;  // idle too long, or an error
+      continue;
     }
     if (*n == 0) {
       (void)s.shutdown_write();
       co_return;
     }
     conn.idle = false;
-    pending.assign(reinterpret_cast<const char*>(scratch.data()), *n);  // before suspending
+    auto rest = send_now(s, std::span(scratch).first(*n));
+    if (!rest) co_return;
+    if (rest->empty()) continue;
+    // The client is slow to read: keep what is left (the scratch buffer is shared) and wait.
+    // Backpressure: nothing more is read until it is written.
+    std::string pending(reinterpret_cast<const char*>(rest->data()), rest->size());
     if (!co_await write_all_within(s, std::as_bytes(std::span(pending)), idle)) co_return;
-    if (pending.capacity() > 64 * 1024) pending = std::string();  // don't keep a burst's buffer
   }
 }
 

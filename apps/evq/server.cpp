@@ -115,22 +115,25 @@ rt::Task<int> serve(const ServerOptions& o, std::string_view banner, Handler han
 
 }  // namespace
 
-rt::Task<Result<std::size_t>> read_some(net::TcpStream& s, std::span<std::byte> buf,
-                                        std::chrono::milliseconds limit) {
-  auto r = s.try_read(buf);
-  if (r || !sys::is_would_block(r.error())) co_return r;
-  auto waited = co_await rt::timeout(limit, [](net::TcpStream& s) -> rt::Task<Result<std::size_t>> {
-    co_return co_await s.readable();
-  }(s));
-  if (!waited) co_return fail(waited.error());
-  if (!*waited) co_return fail(waited->error());
-  co_return s.try_read(buf);  // may be would_block again (a spurious wake): caller retries
+std::optional<std::span<const std::byte>> send_now(net::TcpStream& s,
+                                                   std::span<const std::byte> data) {
+  auto n = s.try_write(data);
+  if (n) return data.subspan(*n);
+  if (sys::is_would_block(n.error())) return data;
+  return std::nullopt;
 }
 
 rt::Task<bool> write_all_within(net::TcpStream& s, std::span<const std::byte> data,
                                 std::chrono::milliseconds limit) {
-  auto r = co_await rt::timeout(limit, s.write_all(data));
-  co_return r&&* r;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!data.empty()) {
+    auto ready = co_await rt::timeout_at(deadline, s.writable());
+    if (!ready || !*ready) co_return false;
+    auto rest = send_now(s, data);
+    if (!rest) co_return false;
+    data = *rest;
+  }
+  co_return true;
 }
 
 int run_server(const ServerOptions& o, std::string_view banner, Handler handler, void* context) {

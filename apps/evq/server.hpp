@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstdint>
 #include <list>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "evq/net/tcp.hpp"
@@ -51,13 +53,14 @@ inline std::chrono::milliseconds to_ms(double seconds) {
 int run_server(const ServerOptions& options, std::string_view banner, Handler handler,
                void* context);
 
-// Reads what is available into `buf`, waiting until something is, for at most `limit`.
-// 0 means end of stream; Errc::timed_out when the limit passed.
-rt::Task<Result<std::size_t>> read_some(net::TcpStream& s, std::span<std::byte> buf,
-                                        std::chrono::milliseconds limit);
+// Sends what fits into the socket now, without suspending: the rest of `data` (empty when all
+// of it went), or nullopt on an error (the peer is gone).
+std::optional<std::span<const std::byte>> send_now(net::TcpStream& s,
+                                                   std::span<const std::byte> data);
 
 // Writes all of `data` within `limit`: a client that stops reading cannot hold the connection
-// (and its fd, and a graceful shutdown) for ever. False on error or timeout.
+// (and its fd, and a graceful shutdown) for ever. False on error or timeout. The slow path of
+// send_now: call it with what send_now left.
 rt::Task<bool> write_all_within(net::TcpStream& s, std::span<const std::byte> data,
                                 std::chrono::milliseconds limit);
 

@@ -111,6 +111,7 @@ void Parser::start_request() noexcept {
   conn_close_ = conn_keep_alive_ = false;
   body_.clear();
   request_.field_count_ = 0;
+  request_.fields_ = {};
   request_.has_host_ = request_.keep_alive_ = request_.chunked_ = false;
   request_.body_length_ = 0;
   request_.body_ = {};
@@ -310,7 +311,8 @@ bool Parser::on_field_line(std::string_view in, std::string_view line, std::size
     return Request::Span{static_cast<std::uint32_t>(s.data() - head),
                          static_cast<std::uint32_t>(s.size())};
   };
-  request_.fields_[request_.field_count_++] = {span(name), span(value)};
+  if (request_.field_count_++ == 0) request_.fields_.off = span(line).off;
+  request_.fields_.len = span(line).off + static_cast<std::uint32_t>(size) - request_.fields_.off;
   return on_field(name, value, span(value));
 }
 
@@ -459,9 +461,30 @@ std::optional<std::string_view> Request::host() const noexcept {
   return view(host_);
 }
 
+Field Request::field_at(std::size_t& pos) const noexcept {
+  const std::string_view all = view(fields_);
+  std::size_t end = all.find('\n', pos);
+  if (end == std::string_view::npos) end = all.size();
+  std::string_view line = all.substr(pos, end - pos);
+  pos = end + 1;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  const std::size_t colon = line.find(':');  // validated: there is one, after the name
+  return {line.substr(0, colon), trim_ows(line.substr(colon + 1))};
+}
+
+Field Request::field(std::size_t i) const noexcept {
+  std::size_t pos = 0;
+  Field f = field_at(pos);
+  while (i-- > 0)
+    f = field_at(pos);
+  return f;
+}
+
 std::optional<std::string_view> Request::find(std::string_view name) const noexcept {
+  std::size_t pos = 0;
   for (std::uint32_t i = 0; i < field_count_; ++i) {
-    if (iequals(view(fields_[i].name), name)) return view(fields_[i].value);
+    const Field f = field_at(pos);
+    if (iequals(f.name, name)) return f.value;
   }
   return std::nullopt;
 }

@@ -119,10 +119,10 @@ class Request {
   [[nodiscard]] std::optional<std::string_view> host() const noexcept;
 
   // Every header field in the order received (trailers are not kept). i < field_count().
+  // The fields are not stored: field() and find() read them again from the head (already
+  // validated), so a parser holds no per-field memory. field(i) costs O(i) lines.
   [[nodiscard]] std::size_t field_count() const noexcept { return field_count_; }
-  [[nodiscard]] Field field(std::size_t i) const noexcept {
-    return {view(fields_[i].name), view(fields_[i].value)};
-  }
+  [[nodiscard]] Field field(std::size_t i) const noexcept;
   // The value of the first field called `name` (ASCII case-insensitive).
   [[nodiscard]] std::optional<std::string_view> find(std::string_view name) const noexcept;
 
@@ -138,15 +138,13 @@ class Request {
     std::uint32_t off = 0;
     std::uint32_t len = 0;
   };
-  struct FieldSpan {
-    Span name;
-    Span value;
-  };
   [[nodiscard]] std::string_view view(Span s) const noexcept { return {base_ + s.off, s.len}; }
+  // The field line starting at `pos` of fields_, and where the next one starts.
+  [[nodiscard]] Field field_at(std::size_t& pos) const noexcept;
 
   const char* base_ = nullptr;
   Span method_, target_, host_;
-  std::array<FieldSpan, kMaxHeaderLines> fields_;
+  Span fields_;  // the field lines, line endings included
   std::uint32_t field_count_ = 0;
   Version version_ = Version::http_1_1;
   bool has_host_ = false;
