@@ -20,14 +20,30 @@ Scheduler::Scheduler(std::unique_ptr<Driver> driver) noexcept
     : driver_(std::move(driver)), origin_(Clock::now()), timers_(0) {}
 
 Scheduler::~Scheduler() {
-  // Shutdown: end every wait (so no task is registered with another's state), then free the
-  // frames without running them.
+  // Shutdown: end every wait (so no task is registered with another's state), let the driver
+  // complete the cancellations (a completion driver may still write into a frame until then),
+  // then free the frames without running them.
   for (TaskHeader* t = live_head_; t; t = t->next_live) {
     t->aborted = true;
     if (t->pending) t->pending->cancel(*t->pending);
   }
-  while (live_head_)
-    finish(*live_head_);
+  for (int i = 0; driver_->pending() > 0 && i < 100; ++i) {
+    if (!driver_->turn(std::chrono::milliseconds(10))) break;
+  }
+  // Completions from here on (a socket detached as its frame is freed completes its own
+  // operations) must not queue anything: the run queue is about to point into freed frames.
+  shutting_down_ = true;
+  head_ = tail_ = nullptr;
+  while (live_head_) {
+    TaskHeader& t = *live_head_;
+    if (t.pending) {
+      // Its operation never completed: freeing the frame could let the OS write into freed
+      // memory. Leak it instead (only a driver that fails to finish a cancellation gets here).
+      live_head_ = t.next_live;
+      continue;
+    }
+    finish(t);
+  }
 }
 
 void Scheduler::adopt(TaskHeader& header) noexcept {
@@ -40,7 +56,7 @@ void Scheduler::adopt(TaskHeader& header) noexcept {
 }
 
 void Scheduler::schedule(TaskHeader& header) noexcept {
-  if (header.queued) return;
+  if (header.queued || shutting_down_) return;
   header.queued = true;
   header.next = nullptr;
   if (tail_) {

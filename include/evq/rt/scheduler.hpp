@@ -72,6 +72,7 @@ class Scheduler {
   TaskHeader* tail_ = nullptr;
   TaskHeader* live_head_ = nullptr;
   std::size_t live_ = 0;
+  bool shutting_down_ = false;
 };
 
 }  // namespace evq::rt::detail
