@@ -176,30 +176,27 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
   Conn c;
   Answer a;
   for (;;) {
-    switch (c.next(ctx, a, out)) {
-      case Conn::Next::fail:
-        a.keep_alive = false;
-        break;
-      case Conn::Next::answer:
-        conn.idle = false;
-        if (a.delay_ms) co_await rt::sleep(std::chrono::milliseconds(a.delay_ms));
-        render(a, out);
-        break;
-      case Conn::Next::read: {
-        const auto limit = c.read_limit(ctx.options, conn.idle);
-        if (limit <= 0ms) co_return;
-        auto n = s.try_read(scratch);
-        if (!n) {
-          if (!sys::is_would_block(n.error())) co_return;  // reset, ...
-          auto ready = co_await rt::timeout(limit, s.readable());
-          if (!ready || !*ready) co_return;  // timed out, or an error
-        } else if (*n == 0) {
-          co_return;  // the client closed
-        } else {
-          c.received({reinterpret_cast<const char*>(scratch.data()), *n});
-        }
+    const Conn::Next next = c.next(ctx, a, out);
+    if (next == Conn::Next::read) {
+      const auto limit = c.read_limit(ctx.options, conn.idle);
+      if (limit <= 0ms) co_return;
+      auto n = s.try_read(scratch);
+      if (!n) {
+        if (!sys::is_would_block(n.error())) co_return;  // reset, ...
+        auto ready = co_await rt::timeout(limit, s.readable());
+        if (!ready || !*ready) co_return;  // timed out, or an error
         continue;
       }
+      if (*n == 0) co_return;  // the client closed
+      c.received({reinterpret_cast<const char*>(scratch.data()), *n});
+      continue;
+    }
+    if (next == Conn::Next::fail) {
+      a.keep_alive = false;
+    } else {
+      conn.idle = false;
+      if (a.delay_ms) co_await rt::sleep(std::chrono::milliseconds(a.delay_ms));
+      render(a, out);
     }
     // Send the response in `out`.
     auto left = send_now(s, std::as_bytes(std::span(out)));

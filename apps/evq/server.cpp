@@ -28,11 +28,14 @@ rt::Task<int> wait_for_signal(int sfd_raw) {
   auto sock = net::detail::Socket::attach(sys::Fd(sfd_raw));
   if (!sock) co_return SIGTERM;
   for (;;) {
+    const std::uint64_t tried_at = sock->driver()->turns();
     signalfd_siginfo info;
     if (::read(sock->fd(), &info, sizeof(info)) == sizeof(info))
       co_return static_cast<int>(info.ssi_signo);
-    (void)co_await net::detail::OpAwaiter<net::detail::TakeResult>(
+    net::detail::OpAwaiter<net::detail::TakeResult> readable(
         rt::detail::OpKind::readable, sock->driver(), sock->io(), nullptr, 0, {});
+    readable.tried_at = tried_at;
+    (void)co_await readable;
   }
 }
 

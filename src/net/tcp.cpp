@@ -61,11 +61,13 @@ rt::Task<Result<void>> TcpStream::write_all(std::span<const std::byte> data) {
 
 Result<std::size_t> TcpStream::try_read(std::span<std::byte> buf) noexcept {
   if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
+  read_tried_at_ = socket_.driver()->turns();
   return sys::recv(fd(), buf);
 }
 
 Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) noexcept {
   if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
+  write_tried_at_ = socket_.driver()->turns();
   return sys::send(fd(), data);
 }
 

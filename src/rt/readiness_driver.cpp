@@ -8,15 +8,15 @@
 //    socket's readers or writers, in submission order, and the direction is re-armed (the
 //    poll(2) backend's edge emulation; free on epoll).
 //  - On an event, the waiting operations of that direction are retried in order until one hits
-//    would_block again; the rest wait for the next edge. A plain readable/writable wait first
-//    asks poll(2) whether the socket is ready already: its caller may have seen would_block a
-//    turn ago, and the edge that followed may have been delivered while nobody waited. Readiness is
-//    never cached, so no "clear readiness" can erase a newer edge (tokio #6133): each attempt asks
-//    the kernel.
+//    would_block again; the rest wait for the next edge.
+//  - A plain readable/writable wait (the caller does the syscall itself, try_read) is told when
+//    the caller last saw would_block (IoOp::tried_at, a turn number). Each registration records
+//    the last turn that brought it readiness in each direction; readiness from a later turn than
+//    the caller's try completes the wait at once (the edge came while nobody waited), else the
+//    next edge is still to come and the wait queues. Nothing is ever cleared, so no clear can
+//    erase a newer edge (tokio #6133), and no wait costs a syscall.
 //  - cancel removes a waiting operation and completes it with operation_canceled at once:
 //    nothing of it is in the kernel's hands.
-#include <poll.h>
-
 #include <algorithm>
 #include <vector>
 
@@ -59,6 +59,8 @@ struct Queue {
 struct Registration {
   int fd = -1;
   std::uint32_t generation = 0;
+  std::uint64_t read_turn = 0;  // the last turn that brought readiness, per direction
+  std::uint64_t write_turn = 0;
   Queue readers;
   Queue writers;
 };
@@ -94,6 +96,7 @@ class ReadinessDriver final : public Driver {
       return fail(r.error());
     }
     reg.fd = fd;
+    reg.read_turn = reg.write_turn = 0;
     return h;
   }
 
@@ -144,14 +147,21 @@ class ReadinessDriver final : public Driver {
       if (r.error() == std::errc::interrupted) return {};  // a signal: just another turn
       return r;
     }
+    ++turns_;
     for (const poll::Event& e : events_) {
       const auto v = e.token().value();
       Registration* reg = lookup(
           {static_cast<std::uint32_t>(v & 0xffffffffu), static_cast<std::uint32_t>(v >> 32)});
       if (!reg) continue;  // stale: the socket was detached earlier
       const bool failed = e.error();
-      if (e.readable() || e.read_closed() || failed) retry(*reg, reg->readers);
-      if (e.writable() || e.write_closed() || failed) retry(*reg, reg->writers);
+      if (e.readable() || e.read_closed() || failed) {
+        reg->read_turn = turns_;
+        retry(*reg, reg->readers);
+      }
+      if (e.writable() || e.write_closed() || failed) {
+        reg->write_turn = turns_;
+        retry(*reg, reg->writers);
+      }
     }
     return {};
   }
@@ -197,14 +207,12 @@ class ReadinessDriver final : public Driver {
         return true;
       }
       case OpKind::readable:
-      case OpKind::writable: {
-        // An edge that came before this wait was queued is not repeated, so ask the kernel
-        // whether the socket is ready now (one poll(2), only on this slow path).
-        pollfd p{reg.fd, static_cast<short>(op.kind == OpKind::readable ? POLLIN : POLLOUT), 0};
-        if (::poll(&p, 1, 0) <= 0) return false;
+      case OpKind::writable:
+        if ((op.kind == OpKind::readable ? reg.read_turn : reg.write_turn) <= op.tried_at) {
+          return false;  // no readiness since the caller's try: wait for the next edge
+        }
         op.result = 0;
         return true;
-      }
     }
     return true;
   }

@@ -4,11 +4,13 @@
 
 #include <string>
 
+#include "evq/error.hpp"
 #include "evq/net/tcp.hpp"
 #include "evq/poll/poll.hpp"
 #include "evq/rt/runtime.hpp"
 #include "evq/rt/time.hpp"
 #include "evq/rt/when.hpp"
+#include "evq/sys/error.hpp"
 #include "evq/sys/socket.hpp"
 
 namespace evq::net {
@@ -192,6 +194,35 @@ TEST_P(Tcp, ReadableCompletesForDataWhoseEdgePassedWhileNobodyWaited) {
     co_return r&&* r;
   };
   EXPECT_TRUE(runtime().block_on(main()));
+}
+
+// The readiness tick: a wait after a would_block try sleeps until new data (no spurious wake
+// that would make a read loop spin), and data whose edge came between the try and the wait
+// completes it at once.
+TEST_P(Tcp, ReadableAfterAWouldBlockTryWaitsForDataThatCameSinceTheTry) {
+  auto main = []() -> Task<void> {
+    auto l = TcpListener::bind(kAny);
+    auto client = co_await TcpStream::connect(*l->local_addr());
+    auto accepted = co_await l->accept();
+    TcpStream& s = accepted->first;
+    std::byte buf[16];
+    auto none = s.try_read(buf);
+    EXPECT_TRUE(!none && sys::is_would_block(none.error()));
+    auto idle = co_await rt::timeout(30ms, s.readable());
+    EXPECT_TRUE(!idle && idle.error() == Errc::timed_out);
+
+    none = s.try_read(buf);
+    EXPECT_TRUE(!none && sys::is_would_block(none.error()));
+    (void)co_await client->write_all(sys::bytes("x"));
+    co_await rt::sleep(20ms);  // its edge is delivered between the try and the wait
+    const auto t0 = std::chrono::steady_clock::now();
+    auto ready = co_await rt::timeout(2s, s.readable());
+    EXPECT_TRUE(ready && *ready);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+    auto got = s.try_read(buf);
+    EXPECT_TRUE(got && *got == 1);
+  };
+  runtime().block_on(main());
 }
 
 TEST_P(Tcp, UnixStreamEcho) {

@@ -135,13 +135,22 @@ class TcpStream {
   }
   // Readiness-style reading, for reading into a buffer shared between connections (a per-thread
   // scratch buffer: a parked connection then holds none). try_read never suspends and may fail
-  // with would_block (sys::is_would_block); then await readable() and try again. Always try
-  // first: readable() waits for the next edge, and one that already passed is not repeated.
+  // with would_block (sys::is_would_block); then await readable() and try again. readable()
+  // completes at once if readiness arrived since the last try_read, else at the next edge; it
+  // may complete spuriously (the next try_read says would_block again: wait again).
   [[nodiscard]] Result<std::size_t> try_read(std::span<std::byte> buf) noexcept;
-  [[nodiscard]] auto readable() noexcept { return io(rt::detail::OpKind::readable, nullptr, 0); }
+  [[nodiscard]] auto readable() noexcept {
+    auto op = io(rt::detail::OpKind::readable, nullptr, 0);
+    op.tried_at = read_tried_at_;
+    return op;
+  }
   // The same for writing: try_write sends what fits now (never suspends), writable() waits.
   [[nodiscard]] Result<std::size_t> try_write(std::span<const std::byte> data) noexcept;
-  [[nodiscard]] auto writable() noexcept { return io(rt::detail::OpKind::writable, nullptr, 0); }
+  [[nodiscard]] auto writable() noexcept {
+    auto op = io(rt::detail::OpKind::writable, nullptr, 0);
+    op.tried_at = write_tried_at_;
+    return op;
+  }
 
   // Writes all of `data`, or fails.
   [[nodiscard]] rt::Task<Result<void>> write_all(std::span<const std::byte> data);
@@ -158,6 +167,8 @@ class TcpStream {
     return {kind, socket_.driver(), socket_.io(), data, len, detail::TakeResult{}};
   }
   detail::Socket socket_;
+  std::uint64_t read_tried_at_ = 0;  // the driver's turns() at the last try_read/try_write
+  std::uint64_t write_tried_at_ = 0;
 };
 
 class TcpListener {

@@ -63,6 +63,10 @@ struct IoOp : PendingOp {
   // (kept out of IoOp so that every read and write awaiter in a frame stays small).
   sys::SocketAddr* addr = nullptr;
   Result<std::size_t> result;  // bytes moved; accept: the new fd
+  // readable, writable: turns() when the caller last tried the syscall itself and was told
+  // would_block. Readiness seen after that turn completes the wait at once; none means the next
+  // edge is still to come. 0 (never tried) is always safe.
+  std::uint64_t tried_at = 0;
   TaskHeader* task = nullptr;  // who to schedule on completion
   bool waiting = false;        // in the driver's waiting list
   IoOp* next = nullptr;        // the driver's waiting list
@@ -75,12 +79,20 @@ struct IoOp : PendingOp {
 class Driver {
  public:
   virtual ~Driver() = default;
+  // How many turns have run (each turn() adds one as it takes what the OS reported). Sockets sample
+  // it before a syscall of their own (try_read) so a later readable() wait knows whether readiness
+  // arrived since: tokio's readiness tick, so no wait sleeps through an edge that came before it
+  // and no wait needs a syscall to find out.
+  [[nodiscard]] std::uint64_t turns() const noexcept { return turns_; }
   [[nodiscard]] virtual Result<IoHandle> attach(int fd) = 0;
   virtual void detach(IoHandle io) noexcept = 0;
   [[nodiscard]] virtual bool submit(IoOp& op) noexcept = 0;
   virtual void cancel(IoOp& op) noexcept = 0;
   virtual Result<void> turn(std::optional<std::chrono::nanoseconds> timeout) = 0;
   [[nodiscard]] virtual std::size_t pending() const noexcept = 0;
+
+ protected:
+  std::uint64_t turns_ = 0;
 };
 
 // The readiness implementation, on evq::poll.
