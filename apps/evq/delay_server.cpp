@@ -5,6 +5,7 @@
 // close and pipelining (answers in request order) as DESIGN.md says.
 #include "delay_server.hpp"
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <iostream>
@@ -21,7 +22,7 @@ using namespace std::chrono_literals;
 
 struct Context {
   DelayOptions options;
-  std::uint64_t requests = 0;
+  std::atomic<std::uint64_t> requests = 0;  // shared by the loops of --threads
 };
 
 // The console line, with control characters escaped so a message cannot forge lines.

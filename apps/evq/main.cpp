@@ -14,7 +14,10 @@ void add_server_flags(CLI::App& cmd, evq::app::ServerOptions& o, std::uint16_t d
                  "coroutine: C++20 coroutines on evq::rt (the only one implemented so far)")
       ->capture_default_str();
   cmd.add_option("--backend", o.backend, "auto, epoll or poll (default: EVQ_BACKEND, else auto)");
-  cmd.add_option("--threads", o.threads, "event loops (only 1 so far)")->capture_default_str();
+  cmd.add_option("--threads", o.threads,
+                 "N share-nothing event loops, one per thread, each with its own SO_REUSEPORT "
+                 "listener")
+      ->capture_default_str();
   cmd.add_option("--grace", o.grace_s, "seconds in-flight requests get after SIGTERM")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);

@@ -1,11 +1,16 @@
 #include "server.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
+#include <thread>
+#include <vector>
 
 #include "evq/error.hpp"
 #include "evq/rt/runtime.hpp"
@@ -23,15 +28,22 @@ bool out_of_fds(const std::error_code& ec) {
          ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
 }
 
-// Waits for SIGINT or SIGTERM through a signalfd on the runtime's driver.
-rt::Task<int> wait_for_signal(int sfd_raw) {
-  auto sock = net::detail::Socket::attach(sys::Fd(sfd_raw));
+// Waits until the loop must stop: SIGINT or SIGTERM through a signalfd (the first loop), or
+// the stop eventfd becoming readable (the other loops of --threads; never read, so every loop
+// sees it). Returns the signal, or 0 for the eventfd.
+rt::Task<int> wait_for_stop(sys::Fd fd, bool is_signalfd) {
+  auto sock = net::detail::Socket::attach(std::move(fd));
   if (!sock) co_return SIGTERM;
   for (;;) {
     const std::uint64_t tried_at = sock->driver()->turns();
-    signalfd_siginfo info;
-    if (::read(sock->fd(), &info, sizeof(info)) == sizeof(info))
-      co_return static_cast<int>(info.ssi_signo);
+    if (is_signalfd) {
+      signalfd_siginfo info;
+      if (::read(sock->fd(), &info, sizeof(info)) == sizeof(info))
+        co_return static_cast<int>(info.ssi_signo);
+    } else {
+      pollfd p{sock->fd(), POLLIN, 0};
+      if (::poll(&p, 1, 0) > 0) co_return 0;
+    }
     net::detail::OpAwaiter<net::detail::TakeResult> readable(
         rt::detail::OpKind::readable, sock->driver(), sock->io(), nullptr, 0, {});
     readable.tried_at = tried_at;
@@ -61,28 +73,18 @@ rt::Task<void> accept_loop(net::TcpListener& listener, std::list<Connection>& co
   }
 }
 
-rt::Task<int> serve(const ServerOptions& o, std::string_view banner, Handler handler, void* context,
-                    int sfd) {
-  auto addr = sys::SocketAddr::parse(o.host.find(':') != std::string::npos
-                                         ? "[" + o.host + "]:" + std::to_string(o.port)
-                                         : o.host + ":" + std::to_string(o.port));
-  if (!addr) {
-    std::cerr << "evq: " << o.host << ": " << addr.error().message() << "\n";
-    co_return 2;
-  }
-  auto listener = net::TcpListener::bind(*addr, 65535);
+// One event loop: accepts on its own listener until told to stop, then shuts down gracefully.
+rt::Task<int> serve(const ServerOptions& o, sys::Fd listening, Handler handler, void* context,
+                    sys::Fd stop, bool stop_is_signalfd) {
+  auto listener = net::TcpListener::adopt(std::move(listening));
   if (!listener) {
-    std::cerr << "evq: cannot listen on " << addr->to_string() << ": " << listener.error().message()
-              << "\n";
+    std::cerr << "evq: " << listener.error().message() << "\n";
     co_return 1;
   }
-  if (!o.quiet) std::cout << banner;
-  std::cout << "listening on " << listener->local_addr()->to_string() << std::endl;
-
   std::list<Connection> conns;
   auto acceptor = rt::spawn(accept_loop(*listener, conns, handler, context, o.verbose));
-  const int sig = co_await wait_for_signal(sfd);
-  if (o.verbose) std::cerr << "evq: signal " << sig << ": shutting down\n";
+  const int sig = co_await wait_for_stop(std::move(stop), stop_is_signalfd);
+  if (o.verbose && sig) std::cerr << "evq: signal " << sig << ": shutting down\n";
 
   acceptor.abort();  // stop accepting at once
   (void)co_await acceptor;
@@ -139,35 +141,102 @@ rt::Task<bool> write_all_within(net::TcpStream& s, std::span<const std::byte> da
   co_return true;
 }
 
+namespace {
+
+// Runs one loop to its end; its exit code.
+int run_loop(const ServerOptions& o, sys::Fd listening, Handler handler, void* context,
+             sys::Fd stop, bool stop_is_signalfd) {
+  auto runtime = rt::Runtime::create({.backend = o.backend});
+  if (!runtime) {
+    std::cerr << "evq: " << runtime.error().message() << "\n";
+    return 1;
+  }
+  try {
+    return runtime->block_on(
+        serve(o, std::move(listening), handler, context, std::move(stop), stop_is_signalfd));
+  } catch (const std::exception& e) {
+    std::cerr << "evq: event loop failed: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
 int run_server(const ServerOptions& o, std::string_view banner, Handler handler, void* context) {
   if (o.strategy != "coroutine") {
     std::cerr << "evq: --strategy " << o.strategy
               << " is not implemented yet (only coroutine is; see the strategies issue)\n";
     return 2;
   }
-  if (o.threads != 1) {
-    std::cerr << "evq: --threads " << o.threads << " is not implemented yet (only 1 is)\n";
+  if (o.threads < 1 || o.threads > 256) {
+    std::cerr << "evq: --threads must be between 1 and 256\n";
     return 2;
   }
+  auto addr = sys::SocketAddr::parse(o.host.find(':') != std::string::npos
+                                         ? "[" + o.host + "]:" + std::to_string(o.port)
+                                         : o.host + ":" + std::to_string(o.port));
+  if (!addr) {
+    std::cerr << "evq: " << o.host << ": " << addr.error().message() << "\n";
+    return 2;
+  }
+  // One listener per loop, all on one address (SO_REUSEPORT: the kernel spreads connections).
+  // The first picks the port when --port is 0; the others take the same one.
+  std::vector<sys::Fd> listeners;
+  const bool shared = o.threads > 1;
+  for (unsigned i = 0; i < o.threads; ++i) {
+    auto fd = sys::listen_on(*addr, 65535, shared);
+    if (!fd) {
+      std::cerr << "evq: cannot listen on " << addr->to_string() << ": " << fd.error().message()
+                << "\n";
+      return 1;
+    }
+    if (i == 0) addr = sys::local_addr(fd->get());
+    listeners.push_back(std::move(*fd));
+  }
+  if (!addr) {
+    std::cerr << "evq: " << addr.error().message() << "\n";
+    return 1;
+  }
+
   ::signal(SIGPIPE, SIG_IGN);  // sends use MSG_NOSIGNAL; this covers everything else
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  ::sigprocmask(SIG_BLOCK, &set, nullptr);
-  const int sfd = ::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-  if (sfd < 0) {
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);  // before any thread starts: they inherit the mask
+  sys::Fd sfd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
+  sys::Fd stop(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!sfd || !stop) {
     std::cerr << "evq: " << sys::last_error(sys::Op::fcntl).message() << "\n";
     return 1;
   }
-  auto runtime = rt::Runtime::create({.backend = o.backend});
-  if (!runtime) {
-    std::cerr << "evq: " << runtime.error().message() << "\n";
-    ::close(sfd);
-    return 1;
+  if (!o.quiet) std::cout << banner;
+  std::cout << "listening on " << addr->to_string() << std::endl;
+  if (o.verbose) {
+    std::cerr << "evq: backend " << (o.backend.empty() ? "auto" : o.backend) << ", " << o.threads
+              << " event loop(s)\n";
   }
-  if (o.verbose) std::cerr << "evq: backend " << (o.backend.empty() ? "auto" : o.backend) << "\n";
-  return runtime->block_on(serve(o, banner, handler, context, sfd));
+
+  // Loops 1..N-1 on their own threads, each stopped by the eventfd; loop 0 here, stopped by
+  // the signal, which then tells the others.
+  std::vector<int> codes(o.threads, 0);
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < o.threads; ++i) {
+    sys::Fd mine(::fcntl(stop.get(), F_DUPFD_CLOEXEC, 0));
+    threads.emplace_back([&, i, l = std::move(listeners[i]), s = std::move(mine)]() mutable {
+      codes[i] = s ? run_loop(o, std::move(l), handler, context, std::move(s), false) : 1;
+    });
+  }
+  codes[0] = run_loop(o, std::move(listeners[0]), handler, context, std::move(sfd), true);
+  const std::uint64_t one = 1;
+  if (::write(stop.get(), &one, sizeof(one)) < 0) {
+    std::cerr << "evq: " << sys::last_error(sys::Op::write).message() << "\n";
+  }
+  for (auto& t : threads)
+    t.join();
+  for (int c : codes)
+    if (c != 0) return c;
+  return 0;
 }
 
 }  // namespace evq::app

@@ -4,6 +4,11 @@
 // Shutdown (SIGINT/SIGTERM): stop accepting at once (the listener is closed), abort connections
 // that are idle between requests, let the others finish within --grace seconds, then abort
 // what is left and exit 0.
+// --threads N: N share-nothing event loops, one per thread, each with its own runtime and its
+// own SO_REUSEPORT listener on the same address (the kernel spreads new connections among
+// them); a connection stays on the loop that accepted it. The first loop takes the signal and
+// tells the others through an eventfd; each shuts down as above. A handler's context is shared
+// by all loops: what it changes must be thread-safe.
 // Out of file descriptors (EMFILE/ENFILE) on accept: pause accepting for 100 ms and retry, so the
 // loop neither spins nor stops for good; service resumes once fds are free.
 #pragma once

@@ -87,7 +87,11 @@ Result<sys::SocketAddr> TcpStream::peer_addr() const noexcept {
 Result<TcpListener> TcpListener::bind(const sys::SocketAddr& addr, int backlog) {
   auto fd = sys::listen_on(addr, backlog);
   if (!fd) return fail(fd.error());
-  auto s = detail::Socket::attach(std::move(*fd));
+  return adopt(std::move(*fd));
+}
+
+Result<TcpListener> TcpListener::adopt(sys::Fd listening) {
+  auto s = detail::Socket::attach(std::move(listening));
   if (!s) return fail(s.error());
   return TcpListener(std::move(*s));
 }

@@ -44,11 +44,14 @@ Result<void> listen(int fd, int backlog) noexcept {
   return {};
 }
 
-Result<Fd> listen_on(const SocketAddr& addr, int backlog) noexcept {
+Result<Fd> listen_on(const SocketAddr& addr, int backlog, bool reuse_port) noexcept {
   auto fd = socket(addr.family(), SOCK_STREAM);
   if (!fd) return fd;
   if (addr.is_ip()) {
     if (auto r = set_reuseaddr(fd->get(), true); !r) return fail(r.error());
+  }
+  if (reuse_port) {
+    if (auto r = set_option(fd->get(), SOL_SOCKET, SO_REUSEPORT, 1); !r) return fail(r.error());
   }
   if (auto r = bind(fd->get(), addr); !r) return fail(r.error());
   if (auto r = listen(fd->get(), backlog); !r) return fail(r.error());

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -130,6 +131,50 @@ TEST_P(EvqServer, FiveThousandConcurrentDelayedRequestsAllAnswered) {
   const auto t0 = Clock::now();
   EXPECT_EQ(rt->block_on(all(s.port)), 5000);
   EXPECT_LT(Clock::now() - t0, 20s);  // concurrent: about the delay plus the connection ramp
+}
+
+// --threads N: N share-nothing loops on SO_REUSEPORT listeners. Every request is answered (and
+// counted once on the console) whichever loop accepted it; a signal stops every loop.
+TEST_P(EvqServer, ThreadsServeFromSeveralLoopsAndAllStopOnTheSignal) {
+  auto s = delay({"--threads", "3", "--grace", "5"});
+  std::size_t threads = 0;
+  for (int i = 0; i < 50 && threads < 3; ++i, std::this_thread::sleep_for(20ms)) {
+    threads = static_cast<std::size_t>(std::distance(
+        std::filesystem::directory_iterator("/proc/" + std::to_string(s.child->pid()) + "/task"),
+        std::filesystem::directory_iterator()));
+  }
+  EXPECT_EQ(threads, 3u);
+  std::vector<int> fds;
+  for (int i = 0; i < 60; ++i) {
+    fds.push_back(connect_to(s.port));
+    send_str(fds.back(), "GET /300/m" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  const auto t0 = Clock::now();
+  for (int i = 0; i < 60; ++i) {
+    auto rs = read_responses(fds[static_cast<std::size_t>(i)], 1);
+    EXPECT_TRUE(rs.size() == 1 && body_of(rs[0]) == "m" + std::to_string(i));
+  }
+  EXPECT_LT(Clock::now() - t0, 5s);  // concurrently, not one after the other
+  const int in_flight = connect_to(s.port);
+  send_str(in_flight, "GET /500/last HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(100ms);
+  ::kill(s.child->pid(), SIGTERM);
+  auto last = read_responses(in_flight, 1);
+  EXPECT_TRUE(last.size() == 1 && body_of(last[0]) == "last");
+  for (int fd : fds)
+    EXPECT_EQ(read_all(fd), "");  // idle keep-alive connections closed, on every loop
+  const auto status = s.child->wait(Clock::now() + 5s);
+  ASSERT_TRUE(status);
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << describe_status(status);
+  s.child->read_to_eof(Clock::now() + 2s);
+  const std::string out = s.child->output();
+  for (int i = 1; i <= 61; ++i) {
+    EXPECT_NE(out.find("#" + std::to_string(i) + " - "), std::string::npos) << i;
+  }
+  EXPECT_EQ(out.find("#62 - "), std::string::npos);
+  for (int fd : fds)
+    ::close(fd);
+  ::close(in_flight);
 }
 
 TEST_P(EvqServer, GracefulShutdownFinishesInFlightRequestsAndClosesIdleOnes) {

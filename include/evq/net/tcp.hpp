@@ -175,6 +175,9 @@ class TcpListener {
  public:
   // Binds and listens (SO_REUSEADDR, backlog as given). Call inside a task.
   [[nodiscard]] static Result<TcpListener> bind(const sys::SocketAddr& addr, int backlog = 1024);
+  // Takes a socket that is already listening (e.g. one of several SO_REUSEPORT listeners made
+  // with sys::listen_on, one per event loop). Call inside a task.
+  [[nodiscard]] static Result<TcpListener> adopt(sys::Fd listening);
 
   // The next connection and its peer's address.
   [[nodiscard]] rt::Task<Result<std::pair<TcpStream, sys::SocketAddr>>> accept();

@@ -26,7 +26,10 @@ namespace evq::sys {
 [[nodiscard]] Result<void> bind(int fd, const SocketAddr& addr) noexcept;
 [[nodiscard]] Result<void> listen(int fd, int backlog) noexcept;
 // A TCP or Unix stream listener bound to `addr` with SO_REUSEADDR (IP only) and the given backlog.
-[[nodiscard]] Result<Fd> listen_on(const SocketAddr& addr, int backlog = 1024) noexcept;
+// SO_REUSEADDR on IP sockets; with reuse_port also SO_REUSEPORT, so several listeners (one per
+// event loop) can share the address and the kernel spreads connections among them.
+[[nodiscard]] Result<Fd> listen_on(const SocketAddr& addr, int backlog = 1024,
+                                   bool reuse_port = false) noexcept;
 
 // accept4 with SOCK_NONBLOCK|SOCK_CLOEXEC; the peer's address alongside.
 [[nodiscard]] Result<std::pair<Fd, SocketAddr>> accept(int fd) noexcept;
