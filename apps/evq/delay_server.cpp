@@ -222,4 +222,9 @@ int run_delay_server(const DelayOptions& options) {
   return run_server(options, banner, &connection, &ctx);
 }
 
+std::size_t delay_connection_frame_size() {
+  static Context ctx;
+  return frame_size(&connection, &ctx);
+}
+
 }  // namespace evq::app

@@ -10,4 +10,7 @@ struct DelayOptions : ServerOptions {
 
 int run_delay_server(const DelayOptions& options);
 
+// The frame size of one delay connection's task (see frame_size in server.hpp).
+std::size_t delay_connection_frame_size();
+
 }  // namespace evq::app

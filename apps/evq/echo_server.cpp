@@ -53,4 +53,9 @@ int run_echo_server(const ServerOptions& options) {
   return run_server(options, "evq echo-server: every byte sent is sent back\n", &connection, &ctx);
 }
 
+std::size_t echo_connection_frame_size() {
+  static Context ctx;
+  return frame_size(&connection, &ctx);
+}
+
 }  // namespace evq::app

@@ -120,6 +120,13 @@ rt::Task<int> serve(const ServerOptions& o, sys::Fd listening, Handler handler, 
 
 }  // namespace
 
+std::size_t frame_size(Handler handler, void* context) {
+  Connection conn;
+  rt::detail::last_frame_size = 0;
+  auto task = handler(net::TcpStream(), conn, context);
+  return rt::detail::last_frame_size;
+}
+
 std::optional<std::span<const std::byte>> send_now(net::TcpStream& s,
                                                    std::span<const std::byte> data) {
   auto n = s.try_write(data);

@@ -58,6 +58,10 @@ inline std::chrono::milliseconds to_ms(double seconds) {
 int run_server(const ServerOptions& options, std::string_view banner, Handler handler,
                void* context);
 
+// The size of `handler`'s coroutine frame, what a parked connection costs beyond its socket
+// (the frame is created, measured and destroyed without running).
+std::size_t frame_size(Handler handler, void* context);
+
 // Sends what fits into the socket now, without suspending: the rest of `data` (empty when all
 // of it went), or nullopt on an error (the peer is gone).
 std::optional<std::span<const std::byte>> send_now(net::TcpStream& s,

@@ -2,6 +2,7 @@
 
 #include "evq/error.hpp"
 #include "evq/rt/scheduler.hpp"
+#include "evq/sys/error.hpp"
 #include "evq/sys/socket.hpp"
 
 namespace evq::net {
@@ -59,14 +60,33 @@ rt::Task<Result<void>> TcpStream::write_all(std::span<const std::byte> data) {
   co_return Result<void>{};
 }
 
+namespace {
+// Spends one unit of the running task's budget; false when it has none left (then yield).
+bool spend_budget() noexcept {
+  rt::detail::TaskHeader* t = rt::detail::current_task;
+  if (!t) return true;
+  if (t->budget == 0) return false;
+  --t->budget;
+  return true;
+}
+}  // namespace
+
 Result<std::size_t> TcpStream::try_read(std::span<std::byte> buf) noexcept {
   if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
+  if (!spend_budget()) {
+    out_of_budget_ = true;
+    return fail(sys::os_error(EAGAIN, sys::Op::recv));
+  }
   read_tried_at_ = socket_.driver()->turns();
   return sys::recv(fd(), buf);
 }
 
 Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) noexcept {
   if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
+  if (!spend_budget()) {
+    out_of_budget_ = true;
+    return fail(sys::os_error(EAGAIN, sys::Op::send));
+  }
   write_tried_at_ = socket_.driver()->turns();
   return sys::send(fd(), data);
 }

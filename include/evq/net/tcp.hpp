@@ -48,7 +48,8 @@ struct OpAwaiter : rt::detail::IoOp {
     len = n;
   }
   // Movable until awaited (so rt::timeout can hold it), never once submitted.
-  OpAwaiter(OpAwaiter&& o) noexcept : IoOp(o), driver(o.driver), finish(std::move(o.finish)) {
+  OpAwaiter(OpAwaiter&& o) noexcept
+      : IoOp(o), driver(o.driver), finish(std::move(o.finish)), yield_first(o.yield_first) {
     assert(!o.submitted);
   }
   OpAwaiter& operator=(const OpAwaiter&) = delete;
@@ -69,6 +70,12 @@ struct OpAwaiter : rt::detail::IoOp {
   bool await_suspend(std::coroutine_handle<> h) noexcept {
     submitted = true;
     task = rt::detail::current_task;
+    if (yield_first) {  // a readiness wait its caller knows is satisfied: only yield
+      result = 0;
+      task->resume_at = h;
+      task->scheduler->schedule(*task);
+      return true;
+    }
     if (driver->submit(*this)) {
       if (rt::detail::consume_budget(*task)) return false;
       // Out of budget: done, but let the others run first (fairness).
@@ -86,6 +93,7 @@ struct OpAwaiter : rt::detail::IoOp {
   }
   bool submitted = false;
   bool resumed = false;
+  bool yield_first = false;  // see TcpStream::try_read
 };
 
 // The most common Finish: the operation's own result (bytes moved).
@@ -138,10 +146,14 @@ class TcpStream {
   // with would_block (sys::is_would_block); then await readable() and try again. readable()
   // completes at once if readiness arrived since the last try_read, else at the next edge; it
   // may complete spuriously (the next try_read says would_block again: wait again).
+  // Fairness: each try spends one unit of the task's budget (like every operation); once it is
+  // spent, the try says would_block without a syscall and the next readable()/writable() only
+  // yields, so a connection that always has data cannot keep the loop to itself.
   [[nodiscard]] Result<std::size_t> try_read(std::span<std::byte> buf) noexcept;
   [[nodiscard]] auto readable() noexcept {
     auto op = io(rt::detail::OpKind::readable, nullptr, 0);
     op.tried_at = read_tried_at_;
+    op.yield_first = std::exchange(out_of_budget_, false);
     return op;
   }
   // The same for writing: try_write sends what fits now (never suspends), writable() waits.
@@ -149,6 +161,7 @@ class TcpStream {
   [[nodiscard]] auto writable() noexcept {
     auto op = io(rt::detail::OpKind::writable, nullptr, 0);
     op.tried_at = write_tried_at_;
+    op.yield_first = std::exchange(out_of_budget_, false);
     return op;
   }
 
@@ -169,6 +182,7 @@ class TcpStream {
   detail::Socket socket_;
   std::uint64_t read_tried_at_ = 0;  // the driver's turns() at the last try_read/try_write
   std::uint64_t write_tried_at_ = 0;
+  bool out_of_budget_ = false;  // a try said would_block because the task must yield
 };
 
 class TcpListener {

@@ -16,7 +16,9 @@
 
 #include <cassert>
 #include <coroutine>
+#include <cstddef>
 #include <exception>
+#include <new>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -47,9 +49,19 @@ inline void resume(std::coroutine_handle<> h) noexcept {
   next_to_resume = outer;
 }
 
+// The size of the coroutine frame this thread allocated last for a Task: tests pin the frame
+// sizes that memory per connection depends on (a parked connection is mostly its frame).
+inline thread_local std::size_t last_frame_size = 0;
+
 struct PromiseBase {
   std::coroutine_handle<> continuation;  // who awaits this task; none for a root task
   std::exception_ptr exception;
+
+  static void* operator new(std::size_t n) {
+    last_frame_size = n;
+    return ::operator new(n);
+  }
+  static void operator delete(void* p) noexcept { ::operator delete(p); }
 
   struct FinalAwaiter {
     bool await_ready() noexcept { return false; }
