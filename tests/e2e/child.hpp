@@ -2,6 +2,7 @@
 // through one pipe, killed and reaped by PID when the test is done.
 #pragma once
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,8 +15,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -64,6 +67,25 @@ class Child {
   [[nodiscard]] bool started() const { return pid_ > 0; }
   [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] const std::string& output() const { return output_; }
+
+  // How many fds the child has open (from /proc), or -1 if it is gone.
+  [[nodiscard]] int open_fds() const {
+    DIR* d = ::opendir(("/proc/" + std::to_string(pid_) + "/fd").c_str());
+    if (!d) return -1;
+    int n = 0;
+    while (const dirent* e = ::readdir(d))
+      n += e->d_name[0] != '.';
+    ::closedir(d);
+    return n;
+  }
+  // The child's resident memory in KiB (VmRSS), or -1 if it is gone.
+  [[nodiscard]] long rss_kib() const {
+    std::ifstream f("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+    return -1;
+  }
 
   // Reads output until `done(output())`, the end of the output, or the deadline.
   template <class Pred>
@@ -118,6 +140,16 @@ class Child {
   bool eof_ = false;
   std::string output_;
 };
+
+// Polls `done()` every 10 ms until it holds (true) or the deadline passes (false).
+template <class Pred>
+bool wait_until(Pred done, Clock::time_point deadline) {
+  while (!done()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
 
 std::string describe_status(std::optional<int> status) {
   if (!status) return "did not exit in time";

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <memory>
 #include <regex>
 #include <string>
@@ -97,6 +99,47 @@ inline std::vector<std::string> read_responses(int fd, int count) {
     const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
     if (n <= 0) break;
     buf.append(chunk, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+inline bool would_block(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+// Closes with a reset (SO_LINGER 0): the peer vanishes without a FIN.
+inline void reset_close(int fd) {
+  linger l{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+  ::close(fd);
+}
+
+// Waits until the peer closes `fd` (end of stream or reset), dropping what arrives: how long
+// that took, or nothing if `limit` passed first.
+inline std::optional<std::chrono::duration<double, std::milli>> time_to_close(
+    int fd, std::chrono::milliseconds limit) {
+  const auto t0 = Clock::now();
+  char buf[65536];
+  while (Clock::now() - t0 < limit) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && !would_block(errno))) return Clock::now() - t0;
+  }
+  return std::nullopt;
+}
+
+// Reads `n` bytes within `limit` (fewer if the peer closes or the time is up).
+inline std::string read_exactly(int fd, std::size_t n, std::chrono::milliseconds limit) {
+  const auto deadline = Clock::now() + limit;
+  std::string got;
+  char buf[4096];
+  while (got.size() < n && Clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    const ssize_t r = ::recv(fd, buf, std::min(sizeof(buf), n - got.size()), MSG_DONTWAIT);
+    if (r == 0 || (r < 0 && !would_block(errno))) break;
+    if (r > 0) got.append(buf, static_cast<std::size_t>(r));
   }
   return got;
 }
