@@ -170,6 +170,7 @@ struct Conn {
 // per-thread buffer and sent at once; only what the socket did not take is copied (into the
 // answer's own storage).
 rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
+  const LeaveWhenDone leave(conn);
   Context& ctx = *static_cast<Context*>(context);
   static thread_local std::array<std::byte, 16 * 1024> scratch;
   static thread_local std::string out;  // the response being sent (never across a suspension)

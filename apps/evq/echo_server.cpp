@@ -18,6 +18,7 @@ struct Context {
 };
 
 rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
+  const LeaveWhenDone leave(conn);
   const auto& o = static_cast<Context*>(context)->options;
   const auto idle = to_ms(o.idle_timeout_s);
   for (;;) {

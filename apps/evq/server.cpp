@@ -51,8 +51,8 @@ rt::Task<int> wait_for_stop(sys::Fd fd, bool is_signalfd) {
   }
 }
 
-rt::Task<void> accept_loop(net::TcpListener& listener, std::list<Connection>& conns,
-                           Handler handler, void* context, bool verbose) {
+rt::Task<void> accept_loop(net::TcpListener& listener, Connections& conns, Handler handler,
+                           void* context, bool verbose) {
   for (;;) {
     auto c = co_await listener.accept();
     if (!c) {
@@ -67,8 +67,9 @@ rt::Task<void> accept_loop(net::TcpListener& listener, std::list<Connection>& co
       continue;
     }
     (void)c->first.set_nodelay(true);
-    conns.remove_if([](const Connection& k) { return k.task.is_finished(); });
-    Connection& conn = conns.emplace_back();
+    Connection& conn = conns.list.emplace_back();
+    conn.owner = &conns;
+    conn.self = std::prev(conns.list.end());
     conn.task = rt::spawn(handler(std::move(c->first), conn, context));
   }
 }
@@ -81,10 +82,11 @@ rt::Task<int> serve(const ServerOptions& o, sys::Fd listening, Handler handler, 
     std::cerr << "evq: " << listener.error().message() << "\n";
     co_return 1;
   }
-  std::list<Connection> conns;
+  Connections conns;  // each leaves when its task ends
   auto acceptor = rt::spawn(accept_loop(*listener, conns, handler, context, o.verbose));
   const int sig = co_await wait_for_stop(std::move(stop), stop_is_signalfd);
   if (o.verbose && sig) std::cerr << "evq: signal " << sig << ": shutting down\n";
+  conns.stopping = true;  // from here on the list stays as it is while it is walked
 
   acceptor.abort();  // stop accepting at once
   (void)co_await acceptor;
@@ -93,7 +95,7 @@ rt::Task<int> serve(const ServerOptions& o, sys::Fd listening, Handler handler, 
   const auto deadline = std::chrono::steady_clock::now() + to_ms(o.grace_s);
   auto close_idle_and_count_busy = [&] {
     std::size_t busy = 0;
-    for (auto& c : conns) {
+    for (auto& c : conns.list) {
       if (c.task.is_finished()) continue;
       if (c.idle) {
         c.task.abort();
@@ -106,9 +108,9 @@ rt::Task<int> serve(const ServerOptions& o, sys::Fd listening, Handler handler, 
   while (close_idle_and_count_busy() > 0 && std::chrono::steady_clock::now() < deadline) {
     co_await rt::sleep(10ms);
   }
-  for (auto& c : conns)
+  for (auto& c : conns.list)
     c.task.abort();
-  for (auto& c : conns) {
+  for (auto& c : conns.list) {
     try {
       (void)co_await c.task;
     } catch (const std::exception& e) {  // one connection's failure must not stop the shutdown

@@ -41,9 +41,36 @@ struct ServerOptions {
 
 // One connection as the server tracks it. The handler keeps `idle` true while it waits for the
 // first byte of a request, so shutdown knows which connections it may close at once.
+struct Connection;
+
+// A loop's live connections. While `stopping`, the list is walked and left as it is.
+struct Connections {
+  std::list<Connection> list;
+  bool stopping = false;
+};
+
 struct Connection {
   rt::JoinHandle<void> task;
   bool idle = true;
+  // Where the server tracks it, so that it can leave in O(1) when its task ends.
+  Connections* owner = nullptr;
+  std::list<Connection>::iterator self;
+};
+
+// A handler's first local: when the handler's frame is freed (its task ended), the connection
+// leaves the server's list, unless the server is shutting down (it then waits for every task
+// through the list and drops it whole).
+class LeaveWhenDone {
+ public:
+  explicit LeaveWhenDone(Connection& c) noexcept : c_(c) {}
+  LeaveWhenDone(const LeaveWhenDone&) = delete;
+  LeaveWhenDone& operator=(const LeaveWhenDone&) = delete;
+  ~LeaveWhenDone() {
+    if (c_.owner && !c_.owner->stopping) c_.owner->list.erase(c_.self);  // detaches the handle
+  }
+
+ private:
+  Connection& c_;
 };
 
 using Handler = rt::Task<void> (*)(net::TcpStream stream, Connection& conn, void* context);

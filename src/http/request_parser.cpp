@@ -86,12 +86,12 @@ void for_each_element(std::string_view list, F f) {
 
 constexpr const char* kBareLfInChunked = "bare LF in a chunked body: its lines must end with CRLF";
 
-constexpr std::size_t kMaxOffset = std::size_t{1} << 30;  // keeps Request::Span in 32 bits
+constexpr std::uint32_t kMaxOffset = std::uint32_t{1} << 30;  // keeps Request::Span in 32 bits
 
 Limits clamp(Limits l) noexcept {
   l.max_request_line = std::min(l.max_request_line, kMaxOffset);
   l.max_header_bytes = std::min(l.max_header_bytes, kMaxOffset);
-  l.max_header_lines = std::min(l.max_header_lines, kMaxHeaderLines);
+  l.max_header_lines = std::min<std::uint32_t>(l.max_header_lines, kMaxHeaderLines);
   l.max_chunk_line = std::min(l.max_chunk_line, kMaxOffset);
   return l;
 }

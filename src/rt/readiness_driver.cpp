@@ -18,6 +18,7 @@
 //  - cancel removes a waiting operation and completes it with operation_canceled at once:
 //    nothing of it is in the kernel's hands.
 #include <algorithm>
+#include <deque>
 #include <vector>
 
 #include "evq/rt/driver.hpp"
@@ -85,9 +86,9 @@ class ReadinessDriver final : public Driver {
       free_.pop_back();
     } else {
       slot = static_cast<std::uint32_t>(slots_.size());
-      slots_.push_back(std::make_unique<Registration>());
+      slots_.emplace_back();
     }
-    Registration& reg = *slots_[slot];
+    Registration& reg = slots_[slot];
     const IoHandle h{slot, ++reg.generation};
     if (auto r =
             poll_.registry().register_(fd, token_of(h), Interest::READABLE | Interest::WRITABLE);
@@ -136,7 +137,7 @@ class ReadinessDriver final : public Driver {
 
   void cancel(IoOp& op) noexcept override {
     if (!op.waiting) return;  // completed already: its completion is on its way
-    Registration& reg = *slots_[op.io.slot];
+    Registration& reg = slots_[op.io.slot];
     op.result = fail(sys::os_error(ECANCELED, sys::Op::poll_wait));
     done(reads(op.kind) ? reg.readers : reg.writers, op);
   }
@@ -171,7 +172,7 @@ class ReadinessDriver final : public Driver {
  private:
   Registration* lookup(IoHandle h) noexcept {
     if (h.slot >= slots_.size()) return nullptr;
-    Registration* reg = slots_[h.slot].get();
+    Registration* reg = &slots_[h.slot];
     return reg->generation == h.generation && reg->fd >= 0 ? reg : nullptr;
   }
 
@@ -253,7 +254,7 @@ class ReadinessDriver final : public Driver {
 
   poll::Poll poll_;
   poll::Events events_{1024};
-  std::vector<std::unique_ptr<Registration>> slots_;
+  std::deque<Registration> slots_;  // stable addresses, no allocation per socket
   std::vector<std::uint32_t> free_;
   std::size_t pending_ = 0;
 };

@@ -67,12 +67,12 @@ inline constexpr std::size_t kMaxHeaderLines = 100;
 
 // The defaults are the limits DESIGN.md gives every evq server. Sizes above 1 GiB are clamped.
 struct Limits {
-  std::size_t max_request_line = 8192;             // 414 beyond
-  std::size_t max_header_bytes = 16384;            // 431 beyond
-  std::size_t max_header_lines = kMaxHeaderLines;  // 431 beyond; clamped to kMaxHeaderLines
-  std::uint64_t max_body = 1 << 20;                // 413 beyond (decoded length)
-  std::size_t max_chunk_line = 4096;  // a chunk-size line (with extensions); 400 beyond
-  bool keep_body = true;              // false: body bytes are counted and dropped
+  std::uint32_t max_request_line = 8192;             // 414 beyond
+  std::uint32_t max_header_bytes = 16384;            // 431 beyond
+  std::uint32_t max_header_lines = kMaxHeaderLines;  // 431 beyond; clamped to kMaxHeaderLines
+  std::uint32_t max_chunk_line = 4096;  // a chunk-size line (with extensions); 400 beyond
+  std::uint64_t max_body = 1 << 20;     // 413 beyond (decoded length)
+  bool keep_body = true;                // false: body bytes are counted and dropped
 };
 
 enum class ParseState : std::uint8_t {

@@ -38,7 +38,7 @@ namespace detail {
 template <class Finish>
 struct OpAwaiter : rt::detail::IoOp {
   rt::detail::Driver* driver;
-  Finish finish;
+  [[no_unique_address]] Finish finish;
 
   OpAwaiter(rt::detail::OpKind kind, rt::detail::Driver* d, rt::detail::IoHandle h, std::byte* buf,
             std::size_t n, Finish f) noexcept

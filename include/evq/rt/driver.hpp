@@ -56,6 +56,7 @@ struct IoOp : PendingOp {
   explicit IoOp(OpKind k) noexcept : PendingOp{&cancel_op}, kind(k) {}
 
   OpKind kind;
+  bool waiting = false;  // in the driver's waiting list
   IoHandle io;
   std::byte* data = nullptr;  // recv, recv_from: where to; send, send_to: what (len bytes)
   std::size_t len = 0;
@@ -68,7 +69,6 @@ struct IoOp : PendingOp {
   // edge is still to come. 0 (never tried) is always safe.
   std::uint64_t tried_at = 0;
   TaskHeader* task = nullptr;  // who to schedule on completion
-  bool waiting = false;        // in the driver's waiting list
   IoOp* next = nullptr;        // the driver's waiting list
   IoOp* prev = nullptr;
 

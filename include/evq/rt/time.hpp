@@ -96,9 +96,12 @@ namespace detail {
 class TimeoutBase : TimerEntry {
  protected:
   TimeoutBase(Scheduler::Clock::time_point until, bool only_while_waiting) noexcept
-      : TimerEntry(&fired), until_(until), only_while_waiting_(only_while_waiting) {}
+      : TimerEntry(&fired),
+        when_(until.time_since_epoch()),
+        only_while_waiting_(only_while_waiting),
+        relative_(false) {}
   TimeoutBase(Scheduler::Clock::duration d, bool only_while_waiting) noexcept
-      : TimerEntry(&fired), d_(d), only_while_waiting_(only_while_waiting) {}
+      : TimerEntry(&fired), when_(d), only_while_waiting_(only_while_waiting), relative_(true) {}
   TimeoutBase(const TimeoutBase&) = delete;
   TimeoutBase& operator=(const TimeoutBase&) = delete;
   // The scheduler, not the header: frames a timeout owns may be destroyed after the header
@@ -113,8 +116,9 @@ class TimeoutBase : TimerEntry {
     caller_ = caller;
     depth_ = ++self_->timeout_depth;
     // A duration counts from here: a wait that completed at once never read the clock.
-    if (until_ == Scheduler::Clock::time_point{}) until_ = Scheduler::Clock::now() + d_;
-    scheduler_->timers().insert(*this, scheduler_->deadline_ms(until_));
+    const auto until =
+        relative_ ? Scheduler::Clock::now() + when_ : Scheduler::Clock::time_point(when_);
+    scheduler_->timers().insert(*this, scheduler_->deadline_ms(until));
   }
   // On resumption at the caller: true if the deadline passed (the inner work was cut short).
   bool disarm() noexcept {
@@ -141,13 +145,13 @@ class TimeoutBase : TimerEntry {
     }
   }
 
-  Scheduler::Clock::time_point until_{};
-  Scheduler::Clock::duration d_{};
+  Scheduler::Clock::duration when_;  // the deadline (since the clock's epoch) or the duration
   TaskHeader* self_ = nullptr;
   Scheduler* scheduler_ = nullptr;
   std::coroutine_handle<> caller_;
   std::uint16_t depth_ = 0;
   bool only_while_waiting_;
+  bool relative_;  // when_ is a duration from arm()
   bool expired_ = false;
 };
 
