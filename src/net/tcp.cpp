@@ -73,12 +73,16 @@ bool spend_budget() noexcept {
 
 Result<std::size_t> TcpStream::try_read(std::span<std::byte> buf) noexcept {
   if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
+  const std::uint64_t now = socket_.driver()->turns();
+  if (drained_ && read_tried_at_ == now) return fail(sys::os_error(EAGAIN, sys::Op::recv));
   if (!spend_budget()) {
     out_of_budget_ = true;
     return fail(sys::os_error(EAGAIN, sys::Op::recv));
   }
-  read_tried_at_ = socket_.driver()->turns();
-  return sys::recv(fd(), buf);
+  read_tried_at_ = now;
+  auto r = sys::recv(fd(), buf);
+  drained_ = r && *r > 0 && *r < buf.size();
+  return r;
 }
 
 Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) noexcept {

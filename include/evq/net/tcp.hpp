@@ -146,6 +146,9 @@ class TcpStream {
   // with would_block (sys::is_would_block); then await readable() and try again. readable()
   // completes at once if readiness arrived since the last try_read, else at the next edge; it
   // may complete spuriously (the next try_read says would_block again: wait again).
+  // A read shorter than `buf` drained the socket: until the loop turns (when a new edge could
+  // be seen) or readable() is awaited, try_read says would_block without a syscall (what
+  // raw-epoll servers and tokio do: it saves the read that would return EAGAIN).
   // Fairness: each try spends one unit of the task's budget (like every operation); once it is
   // spent, the try says would_block without a syscall and the next readable()/writable() only
   // yields, so a connection that always has data cannot keep the loop to itself.
@@ -154,6 +157,7 @@ class TcpStream {
     auto op = io(rt::detail::OpKind::readable, nullptr, 0);
     op.tried_at = read_tried_at_;
     op.yield_first = std::exchange(out_of_budget_, false);
+    drained_ = false;  // after this wait, try again for real
     return op;
   }
   // The same for writing: try_write sends what fits now (never suspends), writable() waits.
@@ -183,6 +187,7 @@ class TcpStream {
   std::uint64_t read_tried_at_ = 0;  // the driver's turns() at the last try_read/try_write
   std::uint64_t write_tried_at_ = 0;
   bool out_of_budget_ = false;  // a try said would_block because the task must yield
+  bool drained_ = false;        // the last read was short: the socket had no more then
 };
 
 class TcpListener {
