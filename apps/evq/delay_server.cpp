@@ -127,7 +127,11 @@ struct Conn {
     decide(parser.request(), ctx, a);
     buffered.remove_prefix(r.consumed);
     if (in_scratch) {  // what follows must survive the suspensions to come
-      in.assign(buffered);
+      if (buffered.empty()) {
+        in.clear();
+      } else {
+        in.assign(buffered);
+      }
       keep_in();
     }
     head_started = {};

@@ -86,6 +86,15 @@ rt::Task<int> serve(const ServerOptions& o, sys::Fd listening, Handler handler, 
   auto acceptor = rt::spawn(accept_loop(*listener, conns, handler, context, o.verbose));
   const int sig = co_await wait_for_stop(std::move(stop), stop_is_signalfd);
   if (o.verbose && sig) std::cerr << "evq: signal " << sig << ": shutting down\n";
+  if (stop_is_signalfd) {
+    // A second SIGINT/SIGTERM during the grace period ends the process at once (its default
+    // action): the user asked twice.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+  }
   conns.stopping = true;  // from here on the list stays as it is while it is walked
 
   acceptor.abort();  // stop accepting at once

@@ -3,7 +3,7 @@
 //
 // Shutdown (SIGINT/SIGTERM): stop accepting at once (the listener is closed), abort connections
 // that are idle between requests, let the others finish within --grace seconds, then abort
-// what is left and exit 0.
+// what is left and exit 0. A second signal during that time ends the process at once.
 // --threads N: N share-nothing event loops, one per thread, each with its own runtime and its
 // own SO_REUSEPORT listener on the same address (the kernel spreads new connections among
 // them); a connection stays on the loop that accepted it. The first loop takes the signal and

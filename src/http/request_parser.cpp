@@ -490,6 +490,10 @@ std::optional<std::string_view> Request::find(std::string_view name) const noexc
 }
 
 bool percent_decode(std::string_view in, std::string& out) {
+  if (in.find('%') == std::string_view::npos) {  // the usual case: nothing to decode
+    out.append(in);
+    return true;
+  }
   for (std::size_t i = 0; i < in.size(); ++i) {
     if (in[i] != '%') continue;
     if (i + 2 >= in.size() || hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0) return false;

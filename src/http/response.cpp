@@ -9,18 +9,20 @@
 namespace evq::http {
 namespace {
 
-// Counts bytes, or copies them to `dst` when it is set.
+// Counts bytes, and copies them to `dst` while they fit in `cap` (one pass: the caller checks
+// size <= cap afterwards; only a head larger than its buffer needs a second pass).
 struct Sink {
   char* dst = nullptr;
+  std::size_t cap = 0;
   std::size_t size = 0;
 
   void raw(std::string_view s) noexcept {
-    if (dst != nullptr && !s.empty()) std::memcpy(dst + size, s.data(), s.size());
+    if (size + s.size() <= cap && !s.empty()) std::memcpy(dst + size, s.data(), s.size());
     size += s.size();
   }
   // Caller-given text: CR, LF and NUL become spaces.
   void text(std::string_view s) noexcept {
-    if (dst != nullptr) {
+    if (size + s.size() <= cap) {
       char* p = dst + size;
       for (char c : s)
         *p++ = (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
@@ -147,17 +149,24 @@ std::size_t head_size(const ResponseHead& head) noexcept {
 
 std::size_t write_head(std::span<char> out, const ResponseHead& head) noexcept {
   const std::size_t size = head_size(head);
-  if (size > out.size()) return size;
-  Sink writer{out.data(), 0};
+  if (size > out.size()) return size;  // writes nothing
+  Sink writer{out.data(), size, 0};
   emit(writer, head);
   return size;
 }
 
 void append_head(std::string& out, const ResponseHead& head) {
+  std::array<char, 512> buf;  // any usual head: one pass
+  Sink first{buf.data(), buf.size(), 0};
+  emit(first, head);
+  const std::size_t size = first.size;
+  if (size <= buf.size()) {
+    out.append(buf.data(), size);  // no allocation once the string's capacity has grown
+    return;
+  }
   const std::size_t old = out.size();
-  const std::size_t size = head_size(head);
-  out.resize(old + size);  // no allocation once the string's capacity has grown
-  Sink writer{out.data() + old, 0};
+  out.resize(old + size);
+  Sink writer{out.data() + old, size, 0};
   emit(writer, head);
 }
 

@@ -66,6 +66,17 @@ class Child {
 
   [[nodiscard]] bool started() const { return pid_ > 0; }
   [[nodiscard]] pid_t pid() const { return pid_; }
+  // Sends `sig` to the child while it runs (never kill(-1, ...) once it was reaped).
+  void signal(int sig) const {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+  // Whether the child is still running (not exited; it is not reaped here).
+  [[nodiscard]] bool running() const {
+    if (pid_ <= 0) return false;
+    siginfo_t info{};
+    return ::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == 0;
+  }
   [[nodiscard]] const std::string& output() const { return output_; }
 
   // How many fds the child has open (from /proc), or -1 if it is gone.

@@ -158,7 +158,7 @@ TEST_P(EvqServer, ThreadsServeFromSeveralLoopsAndAllStopOnTheSignal) {
   const int in_flight = connect_to(s.port);
   send_str(in_flight, "GET /500/last HTTP/1.1\r\nHost: x\r\n\r\n");
   std::this_thread::sleep_for(100ms);
-  ::kill(s.child->pid(), SIGTERM);
+  s.child->signal(SIGTERM);
   auto last = read_responses(in_flight, 1);
   EXPECT_TRUE(last.size() == 1 && body_of(last[0]) == "last");
   for (int fd : fds)
@@ -183,7 +183,7 @@ TEST_P(EvqServer, GracefulShutdownFinishesInFlightRequestsAndClosesIdleOnes) {
   const int busy = connect_to(s.port);
   send_str(busy, "GET /600/finished HTTP/1.1\r\nHost: x\r\n\r\n");
   std::this_thread::sleep_for(100ms);
-  ::kill(s.child->pid(), SIGTERM);
+  s.child->signal(SIGTERM);
   auto rs = read_responses(busy, 1);
   ASSERT_EQ(rs.size(), 1u) << "the in-flight request was dropped";
   EXPECT_EQ(body_of(rs[0]), "finished");
@@ -194,6 +194,21 @@ TEST_P(EvqServer, GracefulShutdownFinishesInFlightRequestsAndClosesIdleOnes) {
   // No longer accepting.
   EXPECT_EQ(connect_to(s.port), -1);
   ::close(idle);
+  ::close(busy);
+}
+
+TEST_P(EvqServer, ASecondSignalDuringTheGracePeriodEndsTheProcessAtOnce) {
+  auto s = delay({"--grace", "30"});
+  const int busy = connect_to(s.port);
+  send_str(busy, "GET /20000/slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(100ms);
+  s.child->signal(SIGTERM);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_TRUE(s.child->running()) << "the first signal must wait for the request";
+  s.child->signal(SIGTERM);
+  const auto status = s.child->wait(Clock::now() + 3s);
+  ASSERT_TRUE(status) << "still running after a second signal";
+  EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGTERM) << describe_status(status);
   ::close(busy);
 }
 
