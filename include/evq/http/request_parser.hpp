@@ -70,8 +70,8 @@ struct Limits {
   std::uint32_t max_request_line = 8192;             // 414 beyond
   std::uint32_t max_header_bytes = 16384;            // 431 beyond
   std::uint32_t max_header_lines = kMaxHeaderLines;  // 431 beyond; clamped to kMaxHeaderLines
+  std::uint64_t max_body = 1 << 20;                  // 413 beyond (decoded length)
   std::uint32_t max_chunk_line = 4096;  // a chunk-size line (with extensions); 400 beyond
-  std::uint64_t max_body = 1 << 20;     // 413 beyond (decoded length)
   bool keep_body = true;                // false: body bytes are counted and dropped
 };
 
