@@ -23,6 +23,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// SIGINT and SIGTERM: the signals that stop a server.
+sigset_t stop_signals() noexcept {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
 bool out_of_fds(const std::error_code& ec) {
   return ec == std::errc::too_many_files_open || ec == std::errc::too_many_files_open_in_system ||
          ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
@@ -89,10 +98,7 @@ rt::Task<int> serve(const ServerOptions& o, sys::Fd listening, Handler handler, 
   if (stop_is_signalfd) {
     // A second SIGINT/SIGTERM during the grace period ends the process at once (its default
     // action): the user asked twice.
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+    const sigset_t set = stop_signals();
     ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
   }
   conns.stopping = true;  // from here on the list stays as it is while it is walked
@@ -208,19 +214,18 @@ int run_server(const ServerOptions& o, std::string_view banner, Handler handler,
                 << "\n";
       return 1;
     }
-    if (i == 0) addr = sys::local_addr(fd->get());
+    if (i == 0) {
+      addr = sys::local_addr(fd->get());  // the port picked for --port 0
+      if (!addr) {
+        std::cerr << "evq: " << addr.error().message() << "\n";
+        return 1;
+      }
+    }
     listeners.push_back(std::move(*fd));
-  }
-  if (!addr) {
-    std::cerr << "evq: " << addr.error().message() << "\n";
-    return 1;
   }
 
   ::signal(SIGPIPE, SIG_IGN);  // sends use MSG_NOSIGNAL; this covers everything else
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
+  const sigset_t set = stop_signals();
   ::sigprocmask(SIG_BLOCK, &set, nullptr);  // before any thread starts: they inherit the mask
   sys::Fd sfd(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
   sys::Fd stop(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));

@@ -60,22 +60,11 @@ rt::Task<Result<void>> TcpStream::write_all(std::span<const std::byte> data) {
   co_return Result<void>{};
 }
 
-namespace {
-// Spends one unit of the running task's budget; false when it has none left (then yield).
-bool spend_budget() noexcept {
-  rt::detail::TaskHeader* t = rt::detail::current_task;
-  if (!t) return true;
-  if (t->budget == 0) return false;
-  --t->budget;
-  return true;
-}
-}  // namespace
-
 Result<std::size_t> TcpStream::try_read(std::span<std::byte> buf) noexcept {
   if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
   const std::uint64_t now = socket_.driver()->turns();
   if (drained_ && read_tried_at_ == now) return fail(sys::os_error(EAGAIN, sys::Op::recv));
-  if (!spend_budget()) {
+  if (!rt::detail::spend_budget_before(rt::detail::current_task)) {
     out_of_budget_ = true;
     return fail(sys::os_error(EAGAIN, sys::Op::recv));
   }
@@ -87,7 +76,7 @@ Result<std::size_t> TcpStream::try_read(std::span<std::byte> buf) noexcept {
 
 Result<std::size_t> TcpStream::try_write(std::span<const std::byte> data) noexcept {
   if (!socket_.driver()) return fail(std::make_error_code(std::errc::bad_file_descriptor));
-  if (!spend_budget()) {
+  if (!rt::detail::spend_budget_before(rt::detail::current_task)) {
     out_of_budget_ = true;
     return fail(sys::os_error(EAGAIN, sys::Op::send));
   }

@@ -37,9 +37,19 @@ struct TaskHeader {
 // so a connection that always has data cannot starve the others (tokio's coop budget).
 inline constexpr std::uint32_t kTaskBudget = 128;
 
-// Spends one unit of the current task's budget; false when it must yield now.
+// After an operation completed at once: spends one unit of the task's budget; false when it
+// must yield now.
 inline bool consume_budget(TaskHeader& t) noexcept {
   return t.budget == 0 ? false : --t.budget > 0;
+}
+
+// Before an operation the caller makes itself (try_read): spends one unit, or says false when
+// none is left (then yield instead of doing it). Outside a task there is no budget.
+inline bool spend_budget_before(TaskHeader* t) noexcept {
+  if (!t) return true;
+  if (t->budget == 0) return false;
+  --t->budget;
+  return true;
 }
 
 // The task the scheduler is running on this thread (null outside tasks).
