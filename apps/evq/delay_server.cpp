@@ -111,7 +111,10 @@ struct Conn {
   // Parses what is buffered: `answer` (a request is decided in `a`; what follows it is safe in
   // `in`), `read` (more bytes are needed), or `fail` (the error response is in `out`).
   Next next(Context& ctx, Answer& a, std::string& out) {
-    const http::FeedResult r = parser.feed(buffered);
+    // Nothing buffered (the usual case after an answer): feed() would say just that.
+    const http::FeedResult r = buffered.empty()
+                                   ? http::FeedResult{http::ParseState::incomplete, 0, 0}
+                                   : parser.feed(buffered);
     if (r.state == http::ParseState::error) {
       out.clear();
       http::append_error(out, {.status = r.status, .keep_alive = false}, parser.error_detail(),
@@ -119,7 +122,11 @@ struct Conn {
       return Next::fail;
     }
     if (r.state == http::ParseState::incomplete) {
-      in.assign(buffered.substr(r.consumed));  // (assign copes with a view of itself)
+      if (r.consumed == buffered.size()) {
+        in.clear();
+      } else {
+        in.assign(buffered.substr(r.consumed));  // (assign copes with a view of itself)
+      }
       keep_in();
       if (in.empty() && in.capacity() > 4096) in = std::string();  // drop a burst's buffer
       return Next::read;

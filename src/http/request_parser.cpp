@@ -36,15 +36,35 @@ constexpr bool is(char c, std::uint8_t cls) noexcept {
   return (kClasses[static_cast<unsigned char>(c)] & cls) != 0;
 }
 
+// Whether an 8-byte word may hold a byte outside `cls`; false means all eight are inside. Only
+// kTarget (> 0x20, not 0x7f) and kValue (>= 0x20, not 0x7f; HTAB too, found byte by byte) have a
+// word test: a word has a byte below n (n <= 0x80) iff (w - n * 0x01..) & ~w & 0x80.. != 0.
+template <std::uint8_t cls>
+constexpr bool may_leave(std::uint64_t w) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  const auto has_below = [](std::uint64_t x, std::uint64_t n) {
+    return ((x - kOnes * n) & ~x & kHighs) != 0;
+  };
+  return has_below(w, cls == kTarget ? 0x21 : 0x20) || has_below(w ^ (kOnes * 0x7f), 1);
+}
+
 // Where the run of `cls` characters that starts at `from` ends.
-std::size_t run_end(std::string_view s, std::size_t from, std::uint8_t cls) noexcept {
+template <std::uint8_t cls>
+std::size_t run_end(std::string_view s, std::size_t from) noexcept {
+  if constexpr (cls == kTarget || cls == kValue) {  // long runs: eight bytes per step
+    for (std::uint64_t w; from + 8 <= s.size(); from += 8) {
+      std::memcpy(&w, s.data() + from, 8);
+      if (may_leave<cls>(w)) break;
+    }
+  }
   while (from < s.size() && is(s[from], cls))
     ++from;
   return from;
 }
 
-bool all_are(std::string_view s, std::uint8_t cls) noexcept {
-  return run_end(s, 0, cls) == s.size();
+template <std::uint8_t cls>
+bool all_are(std::string_view s) noexcept {
+  return run_end<cls>(s, 0) == s.size();
 }
 
 constexpr bool is_ows(char c) noexcept {
@@ -136,7 +156,9 @@ FeedResult Parser::feed(std::string_view in) {
   if (phase_ == Phase::done) start_request();
   // Fewer bytes than last time breaks the contract; starting over keeps every offset in range.
   if (in.size() < seen_) reset();
-  while (step(in)) {
+  if (phase_ != Phase::request_line || scan_ != 0 || !plain_head(in)) {
+    while (step(in)) {
+    }
   }
   return finish(in);
 }
@@ -189,6 +211,73 @@ bool Parser::step(std::string_view in) {
     return on_partial_line(in);
   }
   return on_line(in, static_cast<std::size_t>(static_cast<const char*>(lf) - in.data()));
+}
+
+// The fast path: the whole head of a request without a body, read in one pass when everything
+// about it is plain (CRLF line endings, no empty lines before it, no Content-Length or
+// Transfer-Encoding, within the limits). It judges by the line machine's rules, in its order, so
+// it decides (returns true: done or failed) exactly as the machine would. Anything else, an
+// incomplete head included, leaves the parser as it found it (returns false) for the machine.
+bool Parser::plain_head(std::string_view in) {
+  const auto not_plain = [this] {
+    start_request();
+    return false;
+  };
+  const auto crlf_at = [in](std::size_t i) {
+    return i + 1 < in.size() && in[i] == '\r' && in[i + 1] == '\n';
+  };
+  // The request line: METHOD SP TARGET SP HTTP/1.x CRLF.
+  const std::size_t method_end = run_end<kTchar>(in, 0);
+  if (method_end == 0 || method_end == in.size() || in[method_end] != ' ') return not_plain();
+  const std::size_t target_end = run_end<kTarget>(in, method_end + 1);
+  if (target_end == method_end + 1 || target_end == in.size() || in[target_end] != ' ') {
+    return not_plain();
+  }
+  const std::string_view version = in.substr(target_end + 1, 8);
+  const std::size_t line_end = target_end + 1 + version.size();
+  if ((version != "HTTP/1.1" && version != "HTTP/1.0") || !crlf_at(line_end) ||
+      line_end > limits_.max_request_line) {
+    return not_plain();
+  }
+  request_.version_ = version.back() == '1' ? Version::http_1_1 : Version::http_1_0;
+  request_.method_ = {0, static_cast<std::uint32_t>(method_end)};
+  request_.target_ = {static_cast<std::uint32_t>(method_end + 1),
+                      static_cast<std::uint32_t>(target_end - method_end - 1)};
+
+  // Field lines: NAME ":" OWS VALUE OWS CRLF, until an empty line.
+  std::size_t pos = line_end + 2;
+  while (!crlf_at(pos)) {
+    const std::size_t name_end = run_end<kTchar>(in, pos);
+    if (name_end == pos || name_end == in.size() || in[name_end] != ':') return not_plain();
+    std::size_t value_start = name_end + 1;
+    while (value_start < in.size() && is_ows(in[value_start]))
+      ++value_start;
+    const std::size_t value_end = run_end<kValue>(in, value_start);  // stops at the CR
+    if (!crlf_at(value_end)) return not_plain();
+    const std::size_t size = value_end + 2 - pos;
+    if (section_lines_ >= limits_.max_header_lines ||
+        section_bytes_ + size > limits_.max_header_bytes) {
+      return not_plain();
+    }
+    ++section_lines_;
+    section_bytes_ += size;
+    if (request_.field_count_++ == 0) request_.fields_.off = static_cast<std::uint32_t>(pos);
+    request_.fields_.len = static_cast<std::uint32_t>(value_end + 2) - request_.fields_.off;
+    const std::string_view name = in.substr(pos, name_end - pos);
+    pos = value_end + 2;
+    if (name.size() == 14 || name.size() == 17) {  // a body: the machine reads it
+      if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) {
+        return not_plain();
+      }
+    } else if (name.size() == 4 || name.size() == 10) {  // host, connection
+      const std::string_view value = trim_ows(in.substr(value_start, value_end - value_start));
+      const Span span{static_cast<std::uint32_t>(value_start),
+                      static_cast<std::uint32_t>(value.size())};
+      if (!on_field(name, value, span)) return true;  // failed, as the machine would
+    }
+  }
+  on_head_end(in, pos + 2);
+  return true;
 }
 
 // No '\n' yet: fail now if the line will break a limit however it ends.
@@ -260,12 +349,12 @@ bool Parser::on_request_line(std::string_view line) {
   if (line.size() > limits_.max_request_line) return fail(414, "request line too long");
   constexpr const char* kMalformed =
       "malformed request line: expected METHOD SP TARGET SP HTTP/1.1";
-  const std::size_t method_end = run_end(line, 0, kTchar);
+  const std::size_t method_end = run_end<kTchar>(line, 0);
   if (method_end == 0 || method_end == line.size() || line[method_end] != ' ') {
     return fail(400, kMalformed);
   }
   const std::size_t target_start = method_end + 1;
-  const std::size_t target_end = run_end(line, target_start, kTarget);
+  const std::size_t target_end = run_end<kTarget>(line, target_start);
   if (target_end == target_start || target_end == line.size() || line[target_end] != ' ') {
     return fail(400, kMalformed);
   }
@@ -295,13 +384,13 @@ bool Parser::on_field_line(std::string_view in, std::string_view line, std::size
   if (is_ows(line.front())) {
     return fail(400, "header line starts with whitespace (obs-fold is not accepted)");
   }
-  const std::size_t name_end = run_end(line, 0, kTchar);
+  const std::size_t name_end = run_end<kTchar>(line, 0);
   if (name_end == 0 || name_end == line.size() || line[name_end] != ':') {
     return fail(400, "malformed header field: expected NAME: VALUE, no space before the colon");
   }
   const std::string_view name = line.substr(0, name_end);
   const std::string_view value = trim_ows(line.substr(name_end + 1));
-  if (!all_are(value, kValue)) {
+  if (!all_are<kValue>(value)) {
     return fail(400, "control character in a header value");
   }
   if (phase_ == Phase::trailers) return true;  // checked, not kept
@@ -318,9 +407,19 @@ bool Parser::on_field_line(std::string_view in, std::string_view line, std::size
 
 // What the parser itself needs from the fields of interest.
 bool Parser::on_field(std::string_view name, std::string_view value, Span value_span) {
+  // Most fields are none of these: the length alone says so.
+  switch (name.size()) {
+    case 4:   // host
+    case 10:  // connection
+    case 14:  // content-length
+    case 17:  // transfer-encoding
+      break;
+    default:
+      return true;
+  }
   if (iequals(name, "host")) {
     if (request_.has_host_) return fail(400, "more than one Host header");
-    if (!all_are(value, kHost)) return fail(400, "invalid Host");
+    if (!all_are<kHost>(value)) return fail(400, "invalid Host");
     request_.has_host_ = true;
     request_.host_ = value_span;
   } else if (iequals(name, "content-length")) {
@@ -396,7 +495,7 @@ bool Parser::on_chunk_size_line(std::string_view line, bool ending_ok) {
   if (ec != std::errc() || line.front() == '-') return fail(400, "malformed chunk size");
   // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ): skipped, but no CTLs.
   const std::string_view ext = trim_ows(line.substr(static_cast<std::size_t>(end - line.data())));
-  if (!ext.empty() && (ext.front() != ';' || !all_are(ext, kValue))) {
+  if (!ext.empty() && (ext.front() != ';' || !all_are<kValue>(ext))) {
     return fail(400, "malformed chunk size");
   }
   if (size == 0) {

@@ -1,5 +1,6 @@
-// The head is produced once by one routine over a sink, so head_size, write_head and append_head
-// cannot disagree about a single byte.
+// The head is produced by one routine, emit(), over two sinks: one counts, one writes. So
+// head_size and the writers cannot disagree about a single byte, and the writer needs no bounds
+// checks: it is only ever given exactly head_size() bytes.
 #include "evq/http/response.hpp"
 
 #include <array>
@@ -9,36 +10,55 @@
 namespace evq::http {
 namespace {
 
-// Counts bytes, and copies them to `dst` while they fit in `cap` (one pass: the caller checks
-// size <= cap afterwards; only a head larger than its buffer needs a second pass).
-struct Sink {
-  char* dst = nullptr;
-  std::size_t cap = 0;
-  std::size_t size = 0;
+// Whether any byte of `s` is CR, LF or NUL: eight bytes per step (a word has a zero byte iff
+// (w - 0x01..) & ~w & 0x80.. is non-zero; XOR first to look for another byte).
+bool has_line_break_or_nul(std::string_view s) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  const auto has_zero = [](std::uint64_t w) { return ((w - kOnes) & ~w & kHighs) != 0; };
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (has_zero(w) || has_zero(w ^ (kOnes * '\r')) || has_zero(w ^ (kOnes * '\n'))) return true;
+  }
+  for (; i < s.size(); ++i) {
+    if (s[i] == '\r' || s[i] == '\n' || s[i] == '\0') return true;
+  }
+  return false;
+}
 
+struct Counter {
+  std::size_t size = 0;
+  void raw(std::string_view s) noexcept { size += s.size(); }
+  void text(std::string_view s) noexcept { size += s.size(); }
+  void number(std::uint64_t n) noexcept {
+    do {
+      ++size;
+      n /= 10;
+    } while (n != 0);
+  }
+};
+
+// Writes at `p`, which has room for everything: see the file comment.
+struct Writer {
+  char* p;
   void raw(std::string_view s) noexcept {
-    if (size + s.size() <= cap && !s.empty()) std::memcpy(dst + size, s.data(), s.size());
-    size += s.size();
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
   }
   // Caller-given text: CR, LF and NUL become spaces.
   void text(std::string_view s) noexcept {
-    if (size + s.size() <= cap) {
-      char* p = dst + size;
-      for (char c : s)
-        *p++ = (c == '\r' || c == '\n' || c == '\0') ? ' ' : c;
+    char* const start = p;
+    raw(s);
+    if (!has_line_break_or_nul(s)) return;
+    for (char* q = start; q != p; ++q) {
+      if (*q == '\r' || *q == '\n' || *q == '\0') *q = ' ';
     }
-    size += s.size();
   }
   void number(std::uint64_t n) noexcept {
     std::array<char, 20> digits;
     const auto r = std::to_chars(digits.data(), digits.data() + digits.size(), n);
     raw({digits.data(), static_cast<std::size_t>(r.ptr - digits.data())});
-  }
-  void field(std::string_view name, std::string_view value) noexcept {
-    text(name);
-    raw(": ");
-    text(value);
-    raw("\r\n");
   }
 };
 
@@ -46,23 +66,51 @@ int valid_status(int status) noexcept {
   return status >= 100 && status <= 999 ? status : 500;
 }
 
+template <class Sink>
 void emit(Sink& sink, const ResponseHead& head) noexcept {
   const int status = valid_status(head.status);
-  sink.raw("HTTP/1.1 ");
-  sink.number(static_cast<std::uint64_t>(status));
-  sink.raw(" ");
-  sink.raw(reason_phrase(status));
-  sink.raw("\r\n");
-  if (!head.content_type.empty()) sink.field("Content-Type", head.content_type);
+  if (status == 200) {  // by far the most common: one constant
+    sink.raw("HTTP/1.1 200 OK\r\n");
+  } else {
+    const std::array<char, 13> status_start = {'H',
+                                               'T',
+                                               'T',
+                                               'P',
+                                               '/',
+                                               '1',
+                                               '.',
+                                               '1',
+                                               ' ',
+                                               static_cast<char>('0' + status / 100),
+                                               static_cast<char>('0' + status / 10 % 10),
+                                               static_cast<char>('0' + status % 10),
+                                               ' '};
+    sink.raw({status_start.data(), status_start.size()});
+    sink.raw(reason_phrase(status));
+    sink.raw("\r\n");
+  }
+  if (!head.content_type.empty()) {
+    sink.raw("Content-Type: ");
+    sink.text(head.content_type);
+    sink.raw("\r\n");
+  }
   if (status >= 200 && status != 204) {
     sink.raw("Content-Length: ");
     sink.number(head.content_length);
     sink.raw("\r\n");
   }
   sink.raw(head.keep_alive ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
-  if (!head.allow.empty()) sink.field("Allow", head.allow);
-  for (const ResponseField& f : head.extra)
-    sink.field(f.name, f.value);
+  if (!head.allow.empty()) {
+    sink.raw("Allow: ");
+    sink.text(head.allow);
+    sink.raw("\r\n");
+  }
+  for (const ResponseField& f : head.extra) {
+    sink.text(f.name);
+    sink.raw(": ");
+    sink.text(f.value);
+    sink.raw("\r\n");
+  }
   sink.raw("\r\n");
 }
 
@@ -142,7 +190,7 @@ std::string_view reason_phrase(int status) noexcept {
 }
 
 std::size_t head_size(const ResponseHead& head) noexcept {
-  Sink counter;
+  Counter counter;
   emit(counter, head);
   return counter.size;
 }
@@ -150,23 +198,15 @@ std::size_t head_size(const ResponseHead& head) noexcept {
 std::size_t write_head(std::span<char> out, const ResponseHead& head) noexcept {
   const std::size_t size = head_size(head);
   if (size > out.size()) return size;  // writes nothing
-  Sink writer{out.data(), size, 0};
+  Writer writer{out.data()};
   emit(writer, head);
   return size;
 }
 
 void append_head(std::string& out, const ResponseHead& head) {
-  std::array<char, 512> buf;  // any usual head: one pass
-  Sink first{buf.data(), buf.size(), 0};
-  emit(first, head);
-  const std::size_t size = first.size;
-  if (size <= buf.size()) {
-    out.append(buf.data(), size);  // no allocation once the string's capacity has grown
-    return;
-  }
   const std::size_t old = out.size();
-  out.resize(old + size);
-  Sink writer{out.data() + old, size, 0};
+  out.resize(old + head_size(head));  // no allocation once the string's capacity has grown
+  Writer writer{out.data() + old};
   emit(writer, head);
 }
 

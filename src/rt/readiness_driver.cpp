@@ -18,7 +18,8 @@
 //  - cancel removes a waiting operation and completes it with operation_canceled at once:
 //    nothing of it is in the kernel's hands.
 #include <algorithm>
-#include <deque>
+#include <array>
+#include <memory>
 #include <vector>
 
 #include "evq/rt/driver.hpp"
@@ -70,6 +71,27 @@ bool reads(OpKind k) noexcept {
   return k == OpKind::accept || k == OpKind::recv || k == OpKind::recv_from ||
          k == OpKind::readable;
 }
+
+// Registrations by slot, in chunks of fixed size: addresses stay put as it grows, and finding a
+// slot is a shift and a mask (std::deque divides: its chunks hold 512 bytes, not 2^n elements).
+class Slots {
+ public:
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  Registration& operator[](std::uint32_t slot) noexcept {
+    return (*chunks_[slot >> kShift])[slot & kMask];
+  }
+  void emplace_back() {
+    if ((size_ & kMask) == 0) chunks_.push_back(std::make_unique<Chunk>());
+    ++size_;
+  }
+
+ private:
+  static constexpr unsigned kShift = 6;
+  static constexpr std::uint32_t kMask = (1u << kShift) - 1;
+  using Chunk = std::array<Registration, std::size_t{1} << kShift>;
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+  std::uint32_t size_ = 0;
+};
 
 Token token_of(IoHandle h) noexcept {
   return Token((static_cast<std::uintptr_t>(h.generation) << 32) | h.slot);
@@ -254,7 +276,7 @@ class ReadinessDriver final : public Driver {
 
   poll::Poll poll_;
   poll::Events events_{1024};
-  std::deque<Registration> slots_;  // stable addresses, no allocation per socket
+  Slots slots_;  // stable addresses, no allocation per socket
   std::vector<std::uint32_t> free_;
   std::size_t pending_ = 0;
 };

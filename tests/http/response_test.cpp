@@ -92,6 +92,21 @@ TEST(HttpResponse, LineBreaksInCallerTextCannotSplitTheResponse) {
       "X  Y: a  Set-Cookie: b\r\n\r\n");
 }
 
+TEST(HttpResponse, EveryLineBreakOrNulInALongValueBecomesASpace) {
+  // Values longer than a word are checked eight bytes at a time: try every position.
+  for (const char bad : {'\r', '\n', '\0'}) {
+    for (std::size_t i = 0; i < 21; ++i) {
+      std::string value(21, 'v');
+      value[i] = bad;
+      std::string expected = value;
+      expected[i] = ' ';
+      std::string out;
+      append_head(out, {.content_type = value});
+      EXPECT_NE(out.find("Content-Type: " + expected + "\r\n"), std::string::npos) << i;
+    }
+  }
+}
+
 TEST(HttpResponse, WriteHeadFillsAFixedBufferOrSaysHowMuchItNeeds) {
   const ResponseHead head{.status = 503, .content_length = 1234567890123, .keep_alive = false};
   std::string expected;

@@ -189,6 +189,7 @@ class Parser {
   };
   using Span = Request::Span;
 
+  bool plain_head(std::string_view in);
   bool step(std::string_view in);
   bool on_line(std::string_view in, std::size_t lf);
   bool on_partial_line(std::string_view in);
