@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 
 namespace evq::sys {
 namespace {
@@ -69,8 +70,7 @@ std::string_view hint(Op op, int err) {
 
 class OsCategory final : public std::error_category {
  public:
-  OsCategory() = default;
-  void set_op(Op op) { op_ = op; }
+  constexpr explicit OsCategory(Op op) noexcept : op_(op) {}
   const char* name() const noexcept override {
     return kNames[static_cast<std::size_t>(op_)].data();
   }
@@ -87,21 +87,21 @@ class OsCategory final : public std::error_category {
   }
 
  private:
-  Op op_ = Op::socket;
+  Op op_;
 };
 
+constexpr std::size_t kOps = static_cast<std::size_t>(Op::count_);
+
+// One category per Op, in one array (is_would_block compares addresses against it). Built at
+// compile time: no guard to check on every error.
 struct Categories {
-  std::array<OsCategory, static_cast<std::size_t>(Op::count_)> all;
-  Categories() {
-    for (std::size_t i = 0; i < all.size(); ++i)
-      all[i].set_op(static_cast<Op>(i));
-  }
+  std::array<OsCategory, kOps> all;
+  constexpr Categories() noexcept : Categories(std::make_index_sequence<kOps>()) {}
+  template <std::size_t... I>
+  constexpr explicit Categories(std::index_sequence<I...>) noexcept
+      : all{OsCategory(static_cast<Op>(I))...} {}
 };
-
-const Categories& categories() {
-  static const Categories c;
-  return c;
-}
+constinit const Categories kCategories;
 
 }  // namespace
 
@@ -110,16 +110,15 @@ std::string_view op_name(Op op) noexcept {
 }
 
 const std::error_category& os_category(Op op) noexcept {
-  return categories().all[static_cast<std::size_t>(op)];
+  return kCategories.all[static_cast<std::size_t>(op)];
 }
 
 bool is_would_block(const std::error_code& ec) noexcept {
   if (ec.value() != EAGAIN && ec.value() != EWOULDBLOCK) return false;
   // One of our categories? They live in one array: compare addresses as integers.
-  const auto& all = categories().all;
   const auto p = reinterpret_cast<std::uintptr_t>(&ec.category());
-  const auto lo = reinterpret_cast<std::uintptr_t>(all.data());
-  return p >= lo && p < lo + sizeof(all);
+  const auto lo = reinterpret_cast<std::uintptr_t>(kCategories.all.data());
+  return p >= lo && p < lo + sizeof(kCategories.all);
 }
 
 }  // namespace evq::sys
