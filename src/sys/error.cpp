@@ -96,10 +96,11 @@ constexpr std::size_t kOps = static_cast<std::size_t>(Op::count_);
 // compile time: no guard to check on every error.
 struct Categories {
   std::array<OsCategory, kOps> all;
-  constexpr Categories() noexcept : Categories(std::make_index_sequence<kOps>()) {}
+  // (In this order: clang 14 cannot evaluate a delegation to a constructor defined after it.)
   template <std::size_t... I>
   constexpr explicit Categories(std::index_sequence<I...>) noexcept
       : all{OsCategory(static_cast<Op>(I))...} {}
+  constexpr Categories() noexcept : Categories(std::make_index_sequence<kOps>()) {}
 };
 constinit const Categories kCategories;
 
