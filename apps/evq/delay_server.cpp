@@ -188,6 +188,7 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
   const auto idle_limit = to_ms(ctx.options.idle_timeout_s);  // also bounds each write
   Conn c;
   Answer a;
+  rt::Deadline deadline;  // one timer for all the reads, moved before each
   for (;;) {
     const Conn::Next next = c.next(ctx, a, out);
     if (next == Conn::Next::read) {
@@ -196,7 +197,8 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
       auto n = s.try_read(scratch);
       if (!n) {
         if (!sys::is_would_block(n.error())) co_return;  // reset, ...
-        auto ready = co_await rt::timeout(limit, s.readable());
+        deadline.expires_after(limit);
+        auto ready = co_await rt::timeout(deadline, s.readable());
         if (!ready || !*ready) co_return;  // timed out, or an error
         continue;
       }

@@ -21,13 +21,15 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
   const LeaveWhenDone leave(conn);
   const auto& o = static_cast<Context*>(context)->options;
   const auto idle = to_ms(o.idle_timeout_s);
+  rt::Deadline deadline;  // one timer for all the waits, pushed back before each
   for (;;) {
     static thread_local std::array<std::byte, 16 * 1024> scratch;
     conn.idle = true;
     auto n = s.try_read(scratch);
     if (!n) {
       if (!sys::is_would_block(n.error())) co_return;
-      auto ready = co_await rt::timeout(idle, s.readable());
+      deadline.expires_after(idle);
+      auto ready = co_await rt::timeout(deadline, s.readable());
       if (!ready || !*ready) co_return;  // idle too long, or an error
       continue;
     }
