@@ -238,6 +238,19 @@ class Deadline : detail::TimerEntry {
 
 namespace detail {
 
+// Suspends a wrapped awaiter; false if it completed after all (await_suspend returned false).
+template <class A>
+bool suspend_inner(A& inner, std::coroutine_handle<> h) {
+  using R = decltype(inner.await_suspend(h));
+  if constexpr (std::is_void_v<R>) {
+    inner.await_suspend(h);
+    return true;
+  } else {
+    static_assert(std::is_same_v<R, bool>, "timeout: await_suspend must return void or bool");
+    return inner.await_suspend(h);
+  }
+}
+
 template <class T>
 Result<T> wrap_result(auto&& produce) {
   if constexpr (std::is_void_v<T>) {
@@ -286,13 +299,7 @@ class AwaitTimeout : TimeoutBase {
 
   bool await_ready() { return inner_.await_ready(); }
   bool await_suspend(std::coroutine_handle<> h) {
-    using R = decltype(inner_.await_suspend(h));
-    if constexpr (std::is_void_v<R>) {
-      inner_.await_suspend(h);
-    } else {
-      static_assert(std::is_same_v<R, bool>, "timeout: await_suspend must return void or bool");
-      if (!inner_.await_suspend(h)) return false;
-    }
+    if (!suspend_inner(inner_, h)) return false;
     arm(h);  // nothing can complete the wait before the loop runs again
     return true;
   }
@@ -321,13 +328,7 @@ class DeadlineWait : Cutoff {
 
   bool await_ready() { return inner_.await_ready(); }
   bool await_suspend(std::coroutine_handle<> h) {
-    using R = decltype(inner_.await_suspend(h));
-    if constexpr (std::is_void_v<R>) {
-      inner_.await_suspend(h);
-    } else {
-      static_assert(std::is_same_v<R, bool>, "timeout: await_suspend must return void or bool");
-      if (!inner_.await_suspend(h)) return false;
-    }
+    if (!suspend_inner(inner_, h)) return false;
     begin(h);
     deadline_.watch(*this);
     return true;
