@@ -20,6 +20,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// After its last answer a connection closes in stages (RFC 9112 9.6): FIN at once, then it reads
+// and drops what the client still sends, until the client closes or this long has passed.
+// Closing at once with unread bytes makes the kernel send RST instead of FIN, and a client can
+// lose the answer (a 413 while it is still uploading, pipelined requests after
+// `Connection: close`).
+constexpr auto kLinger = 2s;
+
 struct Context {
   DelayOptions options;
   std::atomic<std::uint64_t> requests = 0;  // shared by the loops of --threads
@@ -189,21 +196,25 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
   Conn c;
   Answer a;
   rt::Deadline deadline;  // one timer for all the reads, moved before each
+  bool closing = false;   // the last answer went out with a FIN: drop what still arrives
   for (;;) {
-    const Conn::Next next = c.next(ctx, a, out);
+    const Conn::Next next = closing ? Conn::Next::read : c.next(ctx, a, out);
     if (next == Conn::Next::read) {
-      const auto limit = c.read_limit(ctx.options, conn.idle);
-      if (limit <= 0ms) co_return;
+      std::chrono::milliseconds limit{};
+      if (!closing) {
+        limit = c.read_limit(ctx.options, conn.idle);
+        if (limit <= 0ms) co_return;
+      }
       auto n = s.try_read(scratch);
       if (!n) {
         if (!sys::is_would_block(n.error())) co_return;  // reset, ...
-        deadline.expires_after(limit);
+        if (!closing) deadline.expires_after(limit);
         auto ready = co_await rt::timeout(deadline, s.readable());
         if (!ready || !*ready) co_return;  // timed out, or an error
         continue;
       }
       if (*n == 0) co_return;  // the client closed
-      c.received({reinterpret_cast<const char*>(scratch.data()), *n});
+      if (!closing) c.received({reinterpret_cast<const char*>(scratch.data()), *n});
       continue;
     }
     if (next == Conn::Next::fail) {
@@ -220,7 +231,12 @@ rt::Task<void> connection(net::TcpStream s, Connection& conn, void* context) {
       a.body.assign(reinterpret_cast<const char*>(left->data()), left->size());
       if (!co_await write_all_within(s, std::as_bytes(std::span(a.body)), idle_limit)) co_return;
     }
-    if (!a.keep_alive) co_return;
+    if (!a.keep_alive) {
+      if (!s.shutdown_write()) co_return;
+      closing = true;
+      conn.idle = true;  // answered: a shutdown need not wait for the client's side to close
+      deadline.expires_after(kLinger);
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <cstring>
 #include <filesystem>
 #include <regex>
 #include <thread>
@@ -77,6 +78,41 @@ TEST_P(EvqServer, ConnectionCloseClosesAfterTheResponse) {
   const std::string all = read_all(fd);  // returns only when the server closed
   EXPECT_EQ(body_of(all), "bye");
   ::close(fd);
+}
+
+// Closing a socket that still holds unread bytes makes the kernel send RST instead of FIN, and a
+// client may then lose the answer (RFC 9112 9.6). The server closes in stages: FIN after the
+// answer, then it reads and drops what still arrives until the client closes. So the client sees
+// the answer and then a clean end of stream, not a reset: after a `Connection: close` request
+// followed by more bytes, and after an error answered while the client was still sending.
+TEST_P(EvqServer, ClosingWithUnreadBytesEndsWithFinNotReset) {
+  auto s = delay();
+  const std::string body(1 << 20, 'x');
+  const std::string too_large =
+      "POST /0/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n" + body;
+  // 1: more bytes arrive while a `Connection: close` request is being delayed; 2: a 413 answered
+  // while a mebibyte of the body it refuses is on its way.
+  for (int round = 0; round < 2; ++round) {
+    const int fd = connect_to(s.port);
+    if (round == 0) {
+      send_str(fd, "GET /300/bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      std::this_thread::sleep_for(100ms);
+      send_str(fd, "GET /0/more HTTP/1.1\r\n");  // unread when the answer goes out
+    } else {
+      send_str(fd, too_large);
+    }
+    std::this_thread::sleep_for(500ms);  // the answer and the close have happened
+    std::string got;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::recv(fd, buf, sizeof(buf), 0)) > 0)
+      got.append(buf, static_cast<std::size_t>(n));
+    const int err = n < 0 ? errno : 0;
+    ::close(fd);
+    EXPECT_EQ(n, 0) << "round " << round << " ended with " << std::strerror(err)
+                    << " after: " << got;
+    EXPECT_EQ(status_of(got), round == 0 ? 200 : 413) << got;
+  }
 }
 
 TEST_P(EvqServer, RequestSentOneByteAtATime) {
