@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <list>
 #include <optional>
@@ -75,9 +76,10 @@ class LeaveWhenDone {
 
 using Handler = rt::Task<void> (*)(net::TcpStream stream, Connection& conn, void* context);
 
-// A duration given in (fractional) seconds on the command line, in whole milliseconds.
+// A duration given in (fractional) seconds on the command line (checked: finite, 0 to 1e9), in
+// whole milliseconds, rounded up: a positive timeout never becomes 0.
 inline std::chrono::milliseconds to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
 }
 
 // Runs a server until SIGINT/SIGTERM; returns the process exit code. `banner` is printed before

@@ -284,6 +284,25 @@ TEST_P(EvqServer, TheBooksDelayClientsGetEveryAnswerInReverseOrder) {
 INSTANTIATE_TEST_SUITE_P(Backends, EvqServer, testing::ValuesIn(poll::backend_names()),
                          [](const auto& info) { return std::string(info.param); });
 
+// Durations are checked before anything starts: a NaN, an infinity or a value whose milliseconds
+// would overflow is an error naming the option, not a server that closes every connection.
+TEST(EvqCli, DurationsOutOfRangeAreAClearError) {
+  for (const char* bad : {"nan", "inf", "1e300", "-1", "0", "abc"}) {
+    Child c({EVQ_BINARY, "delay-server", "--port", "0", "--idle-timeout", bad});
+    c.read_to_eof(Clock::now() + 5s);
+    const auto status = c.wait(Clock::now() + 5s);
+    ASSERT_TRUE(status) << bad;
+    EXPECT_NE(WEXITSTATUS(*status), 0) << bad;
+    EXPECT_NE(c.output().find("--idle-timeout"), std::string::npos) << bad << ": " << c.output();
+    EXPECT_EQ(c.output().find("listening"), std::string::npos) << bad;
+  }
+  Child c({EVQ_BINARY, "delay-server", "--port", "0", "--max-delay", "18446744073709551615"});
+  c.read_to_eof(Clock::now() + 5s);
+  const auto status = c.wait(Clock::now() + 5s);
+  ASSERT_TRUE(status);
+  EXPECT_NE(WEXITSTATUS(*status), 0);
+}
+
 TEST(EvqCli, UnimplementedStrategyIsAClearError) {
   Child c({EVQ_BINARY, "delay-server", "--port", "0", "--strategy", "fiber"});
   c.read_to_eof(Clock::now() + 5s);
