@@ -38,7 +38,8 @@ constexpr std::array<std::string_view, static_cast<std::size_t>(Op::count_)> kNa
     "deregister",
     "poll",
     "wake",
-    "socket error"};
+    "socket error",
+    "mmap"};
 
 // What a user can do about the errors they cause, by operation.
 std::string_view hint(Op op, int err) {

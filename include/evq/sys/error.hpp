@@ -43,6 +43,7 @@ enum class Op {
   poll_wait,    // Poll::poll waiting for events (epoll_wait, poll, ...)
   wake,         // Waker::wake
   pending,      // a socket's pending error (SO_ERROR): a background connect's outcome, a reset
+  mmap,         // mapping memory (a fiber's stack)
   count_        // not an operation: the number of them
 };
 
