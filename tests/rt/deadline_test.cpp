@@ -8,6 +8,7 @@
 #include "counted.hpp"
 #include "evq/rt/runtime.hpp"
 #include "evq/rt/time.hpp"
+#include "make_runtime.hpp"
 
 namespace evq::rt {
 namespace {
@@ -15,11 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-Runtime make_runtime() {
-  auto rt = Runtime::create();
-  if (!rt) throw std::system_error(rt.error());
-  return std::move(*rt);
-}
+using test::make_runtime;
 
 std::size_t timers() {
   return detail::current_task->scheduler->timers().size();

@@ -11,6 +11,7 @@
 #include "evq/rt/runtime.hpp"
 #include "evq/rt/time.hpp"
 #include "evq/rt/when.hpp"
+#include "make_runtime.hpp"
 
 namespace evq::rt {
 namespace {
@@ -18,11 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-Runtime make_runtime() {
-  auto rt = Runtime::create();
-  if (!rt) throw std::system_error(rt.error());
-  return std::move(*rt);
-}
+using test::make_runtime;
 
 Task<int> after(std::chrono::milliseconds d, int v) {
   co_await sleep(d);

@@ -5,15 +5,12 @@
 
 #include "counted.hpp"
 #include "evq/rt/runtime.hpp"
+#include "make_runtime.hpp"
 
 namespace evq::rt {
 namespace {
 
-Runtime make_runtime() {
-  auto rt = Runtime::create();
-  if (!rt) throw std::system_error(rt.error());
-  return std::move(*rt);
-}
+using test::make_runtime;
 
 Task<int> answer() {
   co_return 42;
