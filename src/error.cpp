@@ -27,6 +27,8 @@ class EvqCategory final : public std::error_category {
         return "the operation timed out";
       case Errc::outside_runtime:
         return "evq::net needs a running evq::rt::Runtime: call it from inside a task";
+      case Errc::closed:
+        return "the channel is closed";
     }
     return "unknown evq error " + std::to_string(ev);
   }

@@ -17,6 +17,7 @@ enum class Errc {
   cancelled,            // the task was aborted (JoinHandle::abort, or a losing branch)
   timed_out,            // rt::timeout: the deadline passed first
   outside_runtime,      // an evq::net call made outside a task of an evq::rt::Runtime
+  closed,               // a channel was closed (nothing more can be sent)
 };
 
 const std::error_category& error_category() noexcept;

@@ -1,6 +1,7 @@
 #include "evq/rt/scheduler.hpp"
 
 #include <stdexcept>
+#include <system_error>
 
 #include "evq/rt/task.hpp"
 
@@ -33,7 +34,8 @@ Scheduler::~Scheduler() {
   // Completions from here on (a socket detached as its frame is freed completes its own
   // operations) must not queue anything: the run queue is about to point into freed frames.
   shutting_down_ = true;
-  head_ = tail_ = nullptr;
+  for (auto& q : queues_)
+    q = {};
   while (live_head_) {
     TaskHeader& t = *live_head_;
     if (t.pending) {
@@ -52,6 +54,7 @@ void Scheduler::adopt(TaskHeader& header) noexcept {
   if (live_head_) live_head_->prev_live = &header;
   live_head_ = &header;
   ++live_;
+  ++live_at_[static_cast<int>(header.priority)];
   schedule(header);
 }
 
@@ -59,12 +62,9 @@ void Scheduler::schedule(TaskHeader& header) noexcept {
   if (header.queued || shutting_down_) return;
   header.queued = true;
   header.next = nullptr;
-  if (tail_) {
-    tail_->next = &header;
-  } else {
-    head_ = &header;
-  }
-  tail_ = &header;
+  RunQueue& q = queues_[static_cast<int>(header.priority)];
+  (q.tail ? q.tail->next : q.head) = &header;
+  q.tail = &header;
 }
 
 void Scheduler::abort(TaskHeader& header) noexcept {
@@ -81,29 +81,81 @@ void Scheduler::finish(TaskHeader& header) noexcept {
   if (header.next_live) header.next_live->prev_live = header.prev_live;
   if (live_head_ == &header) live_head_ = header.next_live;
   --live_;
+  --live_at_[static_cast<int>(header.priority)];
   header.root.destroy();  // `header` lives in this frame: last use
 }
 
-void Scheduler::run_ready() {
-  // Only what is queued now: a task that yields goes behind the timers and I/O of this turn.
-  TaskHeader* batch = std::exchange(head_, nullptr);
-  tail_ = nullptr;
-  while (batch) {
-    TaskHeader& t = *batch;
-    batch = t.next;
-    t.queued = false;
-    if (t.aborted && !t.pending) {
-      finish(t);
-      continue;
-    }
-    current_task = &t;
-    t.budget = kTaskBudget;
-    resume(t.resume_at);
+void Scheduler::run_one(TaskHeader& t) {
+  t.queued = false;
+  current_task = &t;
+  t.budget = kTaskBudget;
+  if (t.run) {  // a callback task; it may be gone when run returns
+    t.run(t);
     current_task = nullptr;
-    if (t.root.done()) {
-      finish(t);
-    } else if (t.aborted && t.pending) {
-      t.pending->cancel(*t.pending);  // aborted while running: end the wait it started since
+    return;
+  }
+  if (t.aborted && !t.pending) {
+    current_task = nullptr;
+    finish(t);
+    return;
+  }
+  resume(t.resume_at);
+  current_task = nullptr;
+  if (t.root.done()) {
+    finish(t);
+  } else if (t.aborted && t.pending) {
+    t.pending->cancel(*t.pending);  // aborted while running: end the wait it started since
+  }
+}
+
+bool Scheduler::any_runnable() const noexcept {
+  for (const auto& q : queues_)
+    if (q.head) return true;
+  return false;
+}
+
+// Is a task of a higher level than `level` runnable? Every kPollEvery tasks, while tasks of a
+// higher level exist, the OS and the timers are also looked at without waiting, so a high task
+// woken by I/O or a timer does not wait for a long batch of low ones.
+bool Scheduler::higher_runnable(int level) noexcept {
+  for (int p = kPriorities - 1; p > level; --p)
+    if (queues_[p].head) return true;
+  return false;
+}
+
+void Scheduler::run_ready() {
+  // Each level runs what is queued now, highest level first: a task that yields goes behind the
+  // timers and I/O of this turn. A batch is interrupted (its rest put back in front) as soon as
+  // a higher level has work.
+  constexpr unsigned kPollEvery = 64;
+  for (int level = kPriorities - 1; level >= 0; --level) {
+    RunQueue& q = queues_[level];
+    TaskHeader* batch = std::exchange(q.head, nullptr);
+    q.tail = nullptr;
+    bool higher_exists = false;
+    for (int p = level + 1; p < kPriorities; ++p)
+      higher_exists = higher_exists || live_at_[p] > 0;
+    for (unsigned n = 1; batch; ++n) {
+      TaskHeader& t = *batch;
+      batch = t.next;
+      run_one(t);
+      if (!batch || !higher_exists) continue;
+      if (n % kPollEvery == 0) {
+        if (auto r = driver_->turn(std::chrono::nanoseconds(0)); !r) {
+          throw std::system_error(r.error());
+        }
+        timers_.advance(now_ms());
+      }
+      if (higher_runnable(level)) {
+        // Put the rest back in front of what was queued at this level since.
+        TaskHeader* last = batch;
+        while (last->next)
+          last = last->next;
+        last->next = q.head;
+        if (!q.head) q.tail = last;
+        q.head = batch;
+        return;
+      }
     }
   }
 }
@@ -122,7 +174,7 @@ std::uint64_t Scheduler::deadline_ms(Clock::time_point t) const noexcept {
 
 void Scheduler::wait_for_work() {
   std::optional<std::chrono::nanoseconds> timeout;
-  if (head_) {
+  if (any_runnable()) {
     timeout = std::chrono::nanoseconds(0);
   } else if (auto next = timers_.next_deadline()) {
     const std::uint64_t now = now_ms();

@@ -212,7 +212,7 @@ class [[nodiscard]] JoinHandle {
 
  private:
   template <class U>
-  friend JoinHandle<U> spawn_on(detail::Scheduler&, Task<U>);
+  friend JoinHandle<U> spawn_on(detail::Scheduler&, Task<U>, Priority);
   friend class Runtime;
   explicit JoinHandle(std::shared_ptr<detail::JoinState<T>> s) noexcept : state_(std::move(s)) {}
   std::shared_ptr<detail::JoinState<T>> state_;
@@ -220,18 +220,21 @@ class [[nodiscard]] JoinHandle {
 
 // Spawns `task` on `scheduler` (Runtime::spawn and evq::rt::spawn call this).
 template <class T>
-JoinHandle<T> spawn_on(detail::Scheduler& scheduler, Task<T> task) {
+JoinHandle<T> spawn_on(detail::Scheduler& scheduler, Task<T> task,
+                       Priority priority = Priority::normal) {
   auto state = std::make_shared<detail::JoinState<T>>();
   detail::RootTask root = detail::run_root<T>(state, std::move(task));
   state->task = root.header;
+  root.header->priority = priority;
   scheduler.adopt(*root.header);
   return JoinHandle<T>(std::move(state));
 }
 
-// Spawns onto the runtime running the current task. Call it from inside a task.
+// Spawns onto the runtime running the current task. Call it from inside a task. A task of a
+// higher priority runs before every runnable task of a lower one (see Scheduler::run_ready).
 template <class T>
-JoinHandle<T> spawn(Task<T> task) {
-  return spawn_on(*detail::current_task->scheduler, std::move(task));
+JoinHandle<T> spawn(Task<T> task, Priority priority = Priority::normal) {
+  return spawn_on(*detail::current_task->scheduler, std::move(task), priority);
 }
 
 }  // namespace evq::rt

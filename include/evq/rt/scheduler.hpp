@@ -44,7 +44,7 @@ class Scheduler {
 
   // Takes a new root (its promise holds `header`) and queues it.
   void adopt(TaskHeader& header) noexcept;
-  // Makes a task runnable; a no-op if it already is.
+  // Makes a task runnable (at its header's priority); a no-op if it already is.
   void schedule(TaskHeader& header) noexcept;
   // Requests cancellation (see the protocol above).
   void abort(TaskHeader& header) noexcept;
@@ -61,17 +61,25 @@ class Scheduler {
 
  private:
   explicit Scheduler(std::unique_ptr<Driver> driver) noexcept;
+  struct RunQueue {  // FIFO
+    TaskHeader* head = nullptr;
+    TaskHeader* tail = nullptr;
+  };
+
   void run_ready();
+  void run_one(TaskHeader& t);
+  [[nodiscard]] bool higher_runnable(int level) noexcept;
+  [[nodiscard]] bool any_runnable() const noexcept;
   void finish(TaskHeader& header) noexcept;  // frees a root that is done or aborted
   void wait_for_work();
 
   std::unique_ptr<Driver> driver_;
   Clock::time_point origin_;
   TimerWheel timers_;
-  TaskHeader* head_ = nullptr;  // run queue: FIFO
-  TaskHeader* tail_ = nullptr;
+  RunQueue queues_[kPriorities];  // by Priority
   TaskHeader* live_head_ = nullptr;
   std::size_t live_ = 0;
+  std::size_t live_at_[kPriorities] = {};  // live tasks by priority
   bool shutting_down_ = false;
 };
 

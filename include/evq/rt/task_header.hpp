@@ -5,6 +5,14 @@
 #include <coroutine>
 #include <cstdint>
 
+namespace evq::rt {
+
+// Run-queue levels: the scheduler runs every runnable task of a higher level before those of a
+// lower one (see Scheduler::run_ready for how a busy low level is interrupted).
+enum class Priority : std::uint8_t { low = 0, normal = 1, high = 2 };
+
+}  // namespace evq::rt
+
 namespace evq::rt::detail {
 
 // A wait that abort() can cancel. cancel() must end the wait (at once or later) by clearing
@@ -14,6 +22,8 @@ struct PendingOp {
 };
 
 class Scheduler;
+
+inline constexpr int kPriorities = 3;
 
 struct TaskHeader {
   Scheduler* scheduler = nullptr;
@@ -31,6 +41,11 @@ struct TaskHeader {
   std::uint16_t unwinding_to = 0;
   bool queued = false;
   bool aborted = false;
+  Priority priority = Priority::normal;
+  // A callback task (no coroutine: `root` and `resume_at` stay empty): the scheduler calls this
+  // instead of resuming, and never frees it (its owner does, after detaching what it waits on).
+  // It may destroy the header it is given.
+  void (*run)(TaskHeader&) = nullptr;
 };
 
 // Operations a task may complete at once (without waiting) per turn before it is made to yield,
